@@ -1,0 +1,20 @@
+# The two commands a new user needs (see README):
+#   make demo   set everything up, then run the main job on built-in data
+#   make test   set everything up, then run the test suite
+# STACK=giotto runs either one on the giotto-tda stack (.venv-giotto).
+STACK ?= default
+VENV := $(if $(filter giotto,$(STACK)),.venv-giotto,.venv)
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint
+setup:
+	@scripts/setup.sh $(STACK)
+
+demo: setup
+	$(VENV)/bin/tda-nn demo --out runs/demo
+
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check tda_nn tests benchmarks

@@ -1,0 +1,1 @@
+"""tda_nn.training"""
