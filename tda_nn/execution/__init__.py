@@ -1,1 +1,5 @@
-"""tda_nn.execution"""
+"""Scheduling independent units of work: joblib locally, Dask distributed when asked."""
+
+from tda_nn.execution.runner import RunSummary, run_units
+
+__all__ = ["RunSummary", "run_units"]

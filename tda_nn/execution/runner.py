@@ -1,0 +1,134 @@
+"""Run independent units of work locally (joblib) or on a Dask distributed cluster.
+
+A unit is any picklable object; the work is a picklable callable ``fn(unit) -> result`` that is a pure
+function of its inputs (it reads what it needs from a store that every worker can reach and writes its
+own result atomically). The runner only schedules: it never holds more than the results it returns.
+
+- ``scheduler=None`` and ``n_jobs == 1``: in this process, one unit after another.
+- ``scheduler=None`` and ``n_jobs != 1``: joblib processes (``n_jobs=-1``: all cores).
+- ``scheduler="tcp://host:8786"`` (or a ``distributed.Client`` / ``LocalCluster``): Dask distributed;
+  ``n_jobs`` is ignored, the cluster decides. Results are gathered as they complete.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tda_nn.errors import InputError
+
+
+@dataclass
+class RunSummary:
+    """What a run did: how many units, on which engine, and how long it took."""
+
+    n_units: int
+    engine: str
+    seconds: float
+    n_workers: int
+
+
+def run_units(
+    fn: Callable[[Any], Any],
+    units: Sequence[Any],
+    *,
+    n_jobs: int | None = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+    desc: str = "units",
+    connect_timeout: float = 20.0,
+) -> tuple[list[Any], RunSummary]:
+    """Apply ``fn`` to every unit and return the results in the order of ``units``.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(unit) -> result``; picklable (a module-level function or a ``functools.partial`` of one).
+    units : sequence, length n_units
+    n_jobs : int or None
+        Local processes for joblib (``None`` or 1: in-process; -1: all cores).
+    scheduler : str, distributed.Client, distributed.LocalCluster or None
+        A Dask scheduler address or client; ``None`` runs locally.
+    progress : bool
+        Show a progress bar (tqdm) on a terminal.
+    connect_timeout : float
+        Seconds to wait for a Dask scheduler given by address.
+
+    Returns
+    -------
+    results : list, length n_units
+    summary : RunSummary
+    """
+    start = time.perf_counter()
+    units = list(units)
+    if scheduler is not None:
+        results, n_workers = _run_dask(fn, units, scheduler, progress, desc, connect_timeout)
+        engine = "dask"
+    else:
+        n_jobs = _check_n_jobs(n_jobs)
+        if n_jobs == 1 or len(units) <= 1:
+            results = [fn(u) for u in _progress(units, progress, desc, len(units))]
+            engine, n_workers = "serial", 1
+        else:
+            results, n_workers = _run_joblib(fn, units, n_jobs, progress, desc)
+            engine = "joblib"
+    return results, RunSummary(len(units), engine, time.perf_counter() - start, n_workers)
+
+
+def _check_n_jobs(n_jobs: int | None) -> int:
+    if n_jobs is None:
+        return 1
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise InputError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    return n_jobs
+
+
+def _progress(items: Any, enabled: bool, desc: str, total: int) -> Iterator[Any]:
+    from tqdm.auto import tqdm
+
+    yield from tqdm(items, desc=desc, total=total, disable=not enabled or None, leave=False)
+
+
+def _run_joblib(
+    fn: Callable[[Any], Any], units: list[Any], n_jobs: int, progress: bool, desc: str
+) -> tuple[list[Any], int]:
+    import joblib
+
+    n_workers = joblib.effective_n_jobs(n_jobs)
+    parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
+    gen = parallel(joblib.delayed(fn)(u) for u in units)
+    return list(_progress(gen, progress, desc, len(units))), n_workers
+
+
+def _run_dask(
+    fn: Callable[[Any], Any],
+    units: list[Any],
+    scheduler: Any,
+    progress: bool,
+    desc: str,
+    connect_timeout: float,
+) -> tuple[list[Any], int]:
+    from distributed import Client, as_completed
+
+    own_client = False
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        try:
+            client = Client(scheduler, timeout=f"{connect_timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+        own_client = True
+    try:
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        futures = client.map(fn, units, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list[Any] = [None] * len(units)
+        for future in _progress(as_completed(futures), progress, desc, len(units)):
+            results[index[future.key]] = future.result()
+        return results, n_workers
+    finally:
+        if own_client:
+            client.close()

@@ -1,0 +1,208 @@
+"""The pipeline spec: what ``tda-nn run SPEC.yaml`` trains, captures and measures.
+
+A spec is YAML with these sections (every key optional unless marked; defaults shown by
+``tda-nn run --show-defaults``)::
+
+    name: quick                       # run name (defaults to the file name)
+    seeds: [0]                        # one training run per seed (and per model)
+    data:
+      name: digits                    # digits | mnist1d | d1 | d2 | d3 | a shape from tda_nn.datasets
+      params: {}                      # passed to the dataset loader
+      test_fraction: 0.25             # held-out share for datasets without their own split
+      probe_split: test               # which points are captured and measured: train | test
+      probe_size: null                # subsample the probe set to this many points (seeded)
+    models:                           # one or more named models (or a single `model:` mapping)
+      relu_mlp: {type: mlp, depth: 4, width: 32, activation: relu}
+    training:
+      optimizer: adam                 # adam | sgd
+      lr: 0.01
+      epochs: 30
+      batch_size: null                # null = full batch (as Naitzat et al. 2020)
+      lr_decay: null                  # [factor, every_epochs], e.g. [0.5, 2500]
+      target_train_accuracy: null     # stop when reached (e.g. 1.0)
+    capture:
+      every: 5                        # capture every N epochs (epoch 0 = before training)
+      epochs: null                    # or an explicit list of epochs
+      layers: null                    # module paths; null = the model's default layers
+    topology:
+      homology_dimensions: [0, 1]
+      classes: predicted              # none | true | predicted: per-class clouds (JMLR 2020 protocol)
+      min_class_points: 20
+      metric: euclidean               # euclidean | cosine | knn_geodesic
+      metric_params: {}
+      n_landmarks: null               # null = the library default
+      max_edge_length: null           # null = no threshold
+      backend: giotto-ph
+      betti_method: significant       # significant | scale
+      betti_scale: null               # required when betti_method is scale
+      intrinsic_dimension: true       # TwoNN per cloud
+      linear_probe: true              # linear-probe accuracy per layer (needs labels)
+    execution:
+      n_jobs: 1                       # local processes for the persistence phase
+      scheduler: null                 # Dask scheduler address, e.g. tcp://host:8786
+    outputs:
+      figures: true
+      report: true
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tda_nn.errors import InputError
+from tda_nn.pipeline.schema import (
+    Field,
+    Section,
+    check_section,
+    int_list,
+    non_negative,
+    positive,
+    raise_problems,
+)
+
+
+def _fraction(value: Any) -> str | None:
+    return None if 0 < value < 1 else f"must be between 0 and 1 (exclusive), got {value!r}"
+
+
+def _accuracy(value: Any) -> str | None:
+    return None if 0 < value <= 1 else f"must be in (0, 1], got {value!r}"
+
+
+def _homology_dims(value: Any) -> str | None:
+    return int_list(0)(value) or (None if value else "must list at least one dimension")
+
+
+def _lr_decay(value: Any) -> str | None:
+    ok = (
+        len(value) == 2
+        and 0 < float(value[0]) <= 1
+        and isinstance(value[1], int)
+        and value[1] > 0
+    )
+    return None if ok else f"must be [factor in (0, 1], every_epochs > 0], got {value!r}"
+
+
+MODEL = Section(
+    {
+        "type": Field((str,), required=True, choices=("mlp", "cnn")),
+        "depth": Field((int,), default=4, check=positive),
+        "width": Field((int,), default=32, check=positive),
+        "activation": Field((str,), default="relu", choices=("relu", "leaky_relu", "tanh")),
+        "channels": Field((list,), default=None, check=int_list(1)),
+    },
+    open_keys=False,
+)
+
+SCHEMA = Section(
+    {
+        "name": Field((str, None)),
+        "description": Field((str, None)),
+        "seeds": Field((list,), default=[0], check=int_list(0)),
+        "data": Section(
+            {
+                "name": Field((str,), required=True),
+                "params": Field((dict,), default={}),
+                "test_fraction": Field((float,), default=0.25, check=_fraction),
+                "probe_split": Field((str,), default="test", choices=("train", "test")),
+                "probe_size": Field((int, None), check=positive),
+            },
+            required=True,
+        ),
+        "model": Field((dict, None)),
+        "models": Field((dict, None)),
+        "training": Section(
+            {
+                "optimizer": Field((str,), default="adam", choices=("adam", "sgd")),
+                "lr": Field((float,), default=0.01, check=positive),
+                "epochs": Field((int,), default=30, check=non_negative),
+                "batch_size": Field((int, None), check=positive),
+                "lr_decay": Field((list, None), check=_lr_decay),
+                "target_train_accuracy": Field((float, None), check=_accuracy),
+            }
+        ),
+        "capture": Section(
+            {
+                "every": Field((int,), default=5, check=positive),
+                "epochs": Field((list, None), check=int_list(0)),
+                "layers": Field((list, None)),
+            }
+        ),
+        "topology": Section(
+            {
+                "homology_dimensions": Field((list,), default=[0, 1], check=_homology_dims),
+                "classes": Field((str,), default="predicted", choices=("none", "true", "predicted")),
+                "min_class_points": Field((int,), default=20, check=positive),
+                "metric": Field((str,), default="euclidean",
+                                choices=("euclidean", "cosine", "knn_geodesic")),
+                "metric_params": Field((dict,), default={}),
+                "n_landmarks": Field((int, None), check=positive),
+                "max_edge_length": Field((float, None), check=positive),
+                "backend": Field((str,), default="giotto-ph",
+                                 choices=("giotto-ph", "ripser", "gudhi", "giotto-tda")),
+                "betti_method": Field((str,), default="significant",
+                                      choices=("significant", "scale")),
+                "betti_scale": Field((float, None), check=positive),
+                "intrinsic_dimension": Field((bool,), default=True),
+                "linear_probe": Field((bool,), default=True),
+            }
+        ),
+        "execution": Section(
+            {
+                "n_jobs": Field((int,), default=1,
+                                check=lambda v: None if v >= 1 or v == -1 else "must be >= 1 or -1"),
+                "scheduler": Field((str, None)),
+            }
+        ),
+        "outputs": Section(
+            {"figures": Field((bool,), default=True), "report": Field((bool,), default=True)}
+        ),
+    }
+)
+
+
+def load_spec(path: str | Path) -> dict[str, Any]:
+    """Read and validate a pipeline spec; return it with every default filled in.
+
+    Raises
+    ------
+    InputError
+        One line naming the file and every unknown key or bad value.
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: pipeline spec not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{where}") from exc
+    return validate_spec(raw, source=str(path), default_name=path.stem)
+
+
+def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run") -> dict[str, Any]:
+    """Validate a spec mapping (see module docstring) and normalise ``model``/``models``."""
+    problems: list[str] = []
+    spec = check_section(raw, SCHEMA, "", problems)
+    if spec["model"] is not None and spec["models"] is not None:
+        problems.append("give either 'model' or 'models', not both")
+    models = spec.pop("models") or {}
+    single = spec.pop("model")
+    if single is not None:
+        models = {"model": single}
+    if not models:
+        problems.append("models: at least one model is required")
+    checked = {str(name): check_section(model, MODEL, f"models.{name}", problems)
+               for name, model in models.items()}
+    if spec["topology"]["betti_method"] == "scale" and spec["topology"]["betti_scale"] is None:
+        problems.append("topology.betti_scale: required when topology.betti_method is 'scale'")
+    if len(set(spec["seeds"])) != len(spec["seeds"]):
+        problems.append(f"seeds: repeated seed in {spec['seeds']}")
+    raise_problems(source, problems)
+    spec["models"] = checked
+    spec["name"] = spec["name"] or default_name
+    return spec
