@@ -17,6 +17,7 @@ _EXPORTS = {
     "ActivationSet": "tda_nn.io",
     "RunStore": "tda_nn.io",
     "load_activations": "tda_nn.io",
+    "save_activations": "tda_nn.io",
     "VietorisRipsPersistence": "tda_nn.homology",
     "TdaNnError": "tda_nn.errors",
 }

@@ -32,6 +32,7 @@ def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; others (Dask workers) must read
         os.replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -63,6 +64,12 @@ def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray]) -> No
     """Save several arrays as a compressed ``.npz``, atomically."""
     with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, **{k: np.asarray(v) for k, v in arrays.items()})
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _json_default(obj: Any) -> Any:

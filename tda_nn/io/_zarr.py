@@ -1,0 +1,146 @@
+"""Zarr stores (a ``.zarr`` directory, or one holding ``zarr.json`` / ``.zgroup``): every array at
+any depth is a layer named by its path (``encoder/0``); a root ``labels`` array is optional.
+
+Layer order is the group attribute ``layer_order`` (written by :func:`write_zarr`) where present,
+else the natural sort of the names. Arrays are chunked, so a layer is read (not memory-mapped)
+when accessed. Needs the optional ``zarr`` package.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tda_nn.errors import InputError, StoreError
+from tda_nn.io._common import LABELS_KEY, corrupt, natural_sorted
+
+if TYPE_CHECKING:
+    from tda_nn.io.activation_set import ActivationSet
+
+ORDER_ATTR = "layer_order"
+_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError)
+
+
+def is_zarr(path: Path) -> bool:
+    """Whether ``path`` looks like a zarr group directory."""
+    return path.is_dir() and any(
+        (path / marker).is_file() for marker in ("zarr.json", ".zgroup", ".zattrs")
+    )
+
+
+def _zarr() -> Any:
+    try:
+        import zarr
+    except ImportError:
+        raise InputError("reading or writing zarr needs the 'zarr' package (pip install zarr)") from None
+    return zarr
+
+
+def _open(path: str) -> Any:
+    zarr = _zarr()
+    if not Path(path).exists():
+        raise StoreError(f"{path}: no such file or directory")
+    try:
+        return zarr.open_group(path, mode="r")
+    except _ERRORS as exc:
+        raise corrupt(path, "zarr", exc) from None
+
+
+def _arrays(group: Any, path: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        for name, array in node.arrays():
+            found[prefix + name] = array
+        for name, child in node.groups():
+            walk(child, prefix + name + "/")
+
+    try:
+        walk(group, "")
+    except _ERRORS as exc:
+        raise corrupt(path, "zarr", exc) from None
+    return found
+
+
+def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
+    """Read a zarr group as an :class:`ActivationSet`."""
+    from tda_nn.io.activation_set import assemble
+
+    src = str(path)
+    group = _open(src)
+    arrays = _arrays(group, src)
+    labels = _read(arrays.pop(LABELS_KEY), src, LABELS_KEY) if LABELS_KEY in arrays else None
+    order = dict(group.attrs).get(ORDER_ATTR)
+    names = list(arrays)
+    if isinstance(order, list) and sorted(map(str, order)) == sorted(names):
+        names = [str(n) for n in order]
+    else:
+        names = natural_sorted(names)
+    return assemble(
+        src, names, layers, lambda name: (tuple(arrays[name].shape), np.dtype(arrays[name].dtype)),
+        lambda name: ZarrLoader(src, name, tuple(arrays[name].shape)),
+        labels=labels,
+    )
+
+
+def _read(array: Any, path: str, name: str) -> np.ndarray:
+    try:
+        return np.asarray(array[...])
+    except Exception as exc:  # codecs raise their own error types
+        raise corrupt(path, "zarr", f"array {name!r}: {type(exc).__name__}: {exc}") from None
+
+
+class ZarrLoader:
+    """Picklable loader of one array of a zarr group."""
+
+    __slots__ = ("path", "name", "shape")
+
+    def __init__(self, path: str, name: str, shape: tuple[int, ...]) -> None:
+        self.path, self.name, self.shape = path, name, tuple(shape)
+
+    def __getstate__(self) -> tuple[str, str, tuple[int, ...]]:
+        return (self.path, self.name, self.shape)
+
+    def __setstate__(self, state: tuple[str, str, tuple[int, ...]]) -> None:
+        self.path, self.name, self.shape = state
+
+    def __call__(self) -> np.ndarray:
+        group = _open(self.path)
+        try:
+            array = group[self.name]
+        except _ERRORS:
+            raise StoreError(f"{self.path}: array {self.name!r} is gone") from None
+        if tuple(array.shape) != self.shape:
+            raise StoreError(f"{self.path}: array {self.name!r} changed since it was opened")
+        return _read(array, self.path, self.name)
+
+
+def write_zarr(path: Path, arrays: Mapping[str, np.ndarray], labels: np.ndarray | None) -> None:
+    """Write layers (and numeric labels) as a zarr group, in a temporary directory renamed into place."""
+    from tda_nn.io._npy import swap_in
+
+    zarr = _zarr()
+    path = Path(path)
+    if path.exists() and not is_zarr(path):
+        raise InputError(f"{path}: exists and is not a zarr group; choose a new path")
+    if labels is not None and labels.dtype.kind == "U":
+        raise InputError(f"{path}: text labels are not supported in zarr; use .npz or .h5")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        group = zarr.open_group(str(tmp), mode="w")
+        create = getattr(group, "create_array", None) or group.create_dataset
+        for name, array in arrays.items():
+            create(name, data=np.asarray(array))
+        if labels is not None:
+            create(LABELS_KEY, data=labels)
+        group.attrs[ORDER_ATTR] = list(arrays)
+        swap_in(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
