@@ -11,7 +11,7 @@ from tda_nn.pipeline.spec import load_spec, validate_spec
 def test_defaults_are_filled_and_single_model_is_named():
     spec = validate_spec({"data": {"name": "digits"}, "model": {"type": "mlp", "width": 16}})
     assert spec["models"] == {
-        "model": {"type": "mlp", "depth": 4, "width": 16, "activation": "relu", "channels": None}
+        "model": {"type": "mlp", "depth": None, "width": 16, "activation": "relu", "channels": None}
     }
     assert spec["topology"]["homology_dimensions"] == [0, 1]
     assert spec["execution"] == {"n_jobs": 1, "scheduler": None}

@@ -1,1 +1,57 @@
-"""tda_nn.features"""
+"""Diagrams and point clouds to numbers: Betti curves, summaries, intrinsic dimension, probes.
+
+Names are imported lazily so that ``import tda_nn.features`` stays cheap. ``BettiNumbers`` and
+``betti_numbers`` live in :mod:`tda_nn.features.betti`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+# public name -> module that defines it
+_EXPORTS = {
+    "BettiCurve": "tda_nn.features.curves",
+    "betti_curves": "tda_nn.features.curves",
+    "fit_samplings": "tda_nn.features.curves",
+    "AMPLITUDE_METRICS": "tda_nn.features.summaries",
+    "Amplitude": "tda_nn.features.summaries",
+    "NumberOfBars": "tda_nn.features.summaries",
+    "PersistenceEntropy": "tda_nn.features.summaries",
+    "TotalPersistence": "tda_nn.features.summaries",
+    "amplitude": "tda_nn.features.summaries",
+    "check_diagrams": "tda_nn.features.summaries",
+    "number_of_bars": "tda_nn.features.summaries",
+    "persistence_entropy": "tda_nn.features.summaries",
+    "summary_records": "tda_nn.features.summaries",
+    "total_persistence": "tda_nn.features.summaries",
+    "IntrinsicDimension": "tda_nn.features.intrinsic_dimension",
+    "intrinsic_dimensions": "tda_nn.features.intrinsic_dimension",
+    "twonn_dimension": "tda_nn.features.intrinsic_dimension",
+    "linear_probe_accuracy": "tda_nn.features.probe",
+    "linear_probe_scores": "tda_nn.features.probe",
+    "ClassClouds": "tda_nn.features.classes",
+    "predicted_labels": "tda_nn.features.classes",
+    "split_by_class": "tda_nn.features.classes",
+    "BettiNumbers": "tda_nn.features.betti",
+    "betti_numbers": "tda_nn.features.betti",
+}
+
+# names whose module is missing (written by another part of the project) stay out of ``import *``
+__all__ = sorted(
+    name for name, module in _EXPORTS.items() if importlib.util.find_spec(module) is not None
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tda_nn.features' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

@@ -12,7 +12,7 @@ A spec is YAML with these sections (every key optional unless marked; defaults s
       probe_split: test               # which points are captured and measured: train | test
       probe_size: null                # subsample the probe set to this many points (seeded)
     models:                           # one or more named models (or a single `model:` mapping)
-      relu_mlp: {type: mlp, depth: 4, width: 32, activation: relu}
+      relu_mlp: {type: mlp, depth: 4, width: 32, activation: relu}   # cnn: channels: [8, 16]
     training:
       optimizer: adam                 # adam | sgd
       lr: 0.01
@@ -87,8 +87,8 @@ def _lr_decay(value: Any) -> str | None:
 MODEL = Section(
     {
         "type": Field((str,), required=True, choices=("mlp", "cnn")),
-        "depth": Field((int,), default=4, check=positive),
-        "width": Field((int,), default=32, check=positive),
+        "depth": Field((int, None), check=positive, doc="hidden layers (mlp; default 4)"),
+        "width": Field((int, None), check=positive, doc="units per hidden layer (mlp; default 32)"),
         "activation": Field((str,), default="relu", choices=("relu", "leaky_relu", "tanh")),
         "channels": Field((list,), default=None, check=int_list(1)),
     },

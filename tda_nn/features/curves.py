@@ -1,0 +1,216 @@
+"""Betti curves on a grid fitted once over a whole collection of diagrams.
+
+The grid of each homology dimension is fitted on the collection passed to ``fit`` (e.g. every layer
+of a network, or every training step), so that curves of different clouds share their abscissae and
+can be compared, stacked and plotted together. A bar ``(b, d)`` counts at scale ``t`` when
+``b <= t < d`` (giotto-tda's convention); padding rows (``b == d``) never count.
+
+The grid of dimension ``q`` runs from the smallest birth to the largest finite death among the real
+bars of dimension ``q`` over all clouds. giotto-tda's ``BettiCurve`` spans the padding rows too;
+since its own diagrams are padded with ``(m, m)`` rows where ``m`` is the smallest birth of that
+dimension, both grids coincide on giotto-tda diagrams (and whenever the padding lies inside the
+bars' range). They differ when padding rows lie outside it, e.g. ``(0, 0)`` rows in a dimension
+whose bars are all born after 0: giotto-tda's grid then starts at 0, ours at the first birth.
+A dimension without any bar falls back to the range of all dimensions together (as giotto-tda
+does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from tda_nn.errors import InputError
+from tda_nn.features.summaries import _resolve_dimensions, check_diagrams
+
+__all__ = ["BettiCurve", "betti_curves", "fit_samplings"]
+
+
+def _check_n_bins(n_bins: Any) -> int:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise InputError(f"n_bins: expected an integer >= 1, got {n_bins!r}")
+    return int(n_bins)
+
+
+def _range(X: np.ndarray, mask: np.ndarray) -> tuple[float, float] | None:
+    if not mask.any():
+        return None
+    births = X[:, :, 0][mask]
+    deaths = X[:, :, 1][mask]
+    finite = deaths[np.isfinite(deaths)]
+    lo = float(births.min())
+    hi = float(max(births.max(), finite.max() if finite.size else -np.inf))
+    return lo, hi
+
+
+def fit_samplings(
+    diagrams: Any, homology_dimensions: Sequence[int] | None = None, n_bins: int = 100
+) -> dict[int, np.ndarray]:
+    """Fit one evenly spaced grid per homology dimension over a whole collection.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+    homology_dimensions : sequence of int, optional
+        Default: the dimensions present in ``diagrams``.
+    n_bins : int
+        Grid size.
+
+    Returns
+    -------
+    samplings : dict int -> ndarray of shape (n_bins,)
+        From the smallest birth to the largest finite death of that dimension's real bars.
+    """
+    X = check_diagrams(diagrams)
+    n_bins = _check_n_bins(n_bins)
+    dims = _resolve_dimensions(X, homology_dimensions)
+    real = X[:, :, 1] > X[:, :, 0]
+    overall = _range(X, real)
+    samplings = {}
+    for d in dims:
+        rng = _range(X, real & (X[:, :, 2] == d))
+        if rng is None or rng[0] == rng[1]:
+            rng = overall
+        if rng is None:
+            rng = (0.0, 0.0)
+        samplings[d] = np.linspace(rng[0], rng[1], n_bins)
+    return samplings
+
+
+def _betti_values(X: np.ndarray, dim: int, grid: np.ndarray) -> np.ndarray:
+    """Number of bars of ``dim`` with ``b <= t < d`` at each grid value: (n_clouds, n_bins) int64."""
+    out = np.zeros((X.shape[0], len(grid)), dtype=np.int64)
+    real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
+    for i in range(X.shape[0]):
+        bars = X[i][real[i]]
+        if not len(bars):
+            continue
+        born = np.searchsorted(np.sort(bars[:, 0]), grid, side="right")
+        dead = np.searchsorted(np.sort(bars[:, 1]), grid, side="right")
+        out[i] = born - dead
+    return out
+
+
+def _landscape_values(X: np.ndarray, dim: int, grid: np.ndarray, n_layers: int) -> np.ndarray:
+    """First ``n_layers`` persistence landscapes on ``grid``: (n_clouds, n_layers, n_bins)."""
+    out = np.zeros((X.shape[0], n_layers, len(grid)))
+    real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
+    for i in range(X.shape[0]):
+        bars = X[i][real[i]]
+        if not len(bars):
+            continue
+        tent = np.minimum(grid[None, :] - bars[:, [0]], bars[:, [1]] - grid[None, :])
+        tent = np.maximum(tent, 0.0)
+        k = min(n_layers, len(bars))
+        top = -np.sort(-tent, axis=0)[:k]
+        out[i, :k] = top
+    return out
+
+
+def _curves(X: np.ndarray, dims: Sequence[int], samplings: Mapping[int, np.ndarray]) -> np.ndarray:
+    n_bins = len(next(iter(samplings.values()))) if samplings else 0
+    out = np.zeros((X.shape[0], len(dims), n_bins), dtype=np.int64)
+    for j, d in enumerate(dims):
+        out[:, j] = _betti_values(X, d, np.asarray(samplings[d], dtype=np.float64))
+    return out
+
+
+def betti_curves(
+    diagrams: Any,
+    *,
+    n_bins: int = 100,
+    homology_dimensions: Sequence[int] | None = None,
+    samplings: Mapping[int, Any] | None = None,
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """Betti curves of every cloud on a common grid.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+    n_bins : int
+        Grid size when ``samplings`` is not given.
+    homology_dimensions : sequence of int, optional
+        Default: the keys of ``samplings``, else the dimensions present in ``diagrams``.
+    samplings : dict int -> array of shape (n_bins,), optional
+        Grid per dimension (e.g. ``BettiCurve().fit(...).samplings_`` or giotto-tda's); fitted on
+        ``diagrams`` when omitted.
+
+    Returns
+    -------
+    curves : ndarray of shape (n_clouds, n_dims, n_bins), int64
+    samplings : dict int -> ndarray of shape (n_bins,)
+    """
+    X = check_diagrams(diagrams)
+    if samplings is None:
+        dims = _resolve_dimensions(X, homology_dimensions)
+        samplings = fit_samplings(X, dims, n_bins)
+    else:
+        if not isinstance(samplings, Mapping) or not samplings:
+            raise InputError("samplings: expected a non-empty dict homology dimension -> grid")
+        grids = {int(d): np.asarray(g, dtype=np.float64).ravel() for d, g in samplings.items()}
+        if len({len(g) for g in grids.values()}) != 1:
+            raise InputError("samplings: every homology dimension needs the same number of bins")
+        dims = _resolve_dimensions(
+            X, sorted(grids) if homology_dimensions is None else homology_dimensions
+        )
+        missing = [d for d in dims if d not in grids]
+        if missing:
+            raise InputError(f"samplings: no grid for homology dimensions {missing}")
+        samplings = {d: grids[d] for d in dims}
+    return _curves(X, dims, samplings), dict(samplings)
+
+
+class BettiCurve(TransformerMixin, BaseEstimator):
+    """Betti curves on a grid fitted once over the collection passed to ``fit``.
+
+    Parameters
+    ----------
+    n_bins : int, default 100
+    homology_dimensions : sequence of int, optional
+        Default: the dimensions seen in ``fit``.
+
+    Attributes
+    ----------
+    homology_dimensions_ : tuple of int
+    samplings_ : dict int -> ndarray of shape (n_bins,)
+        The grid of each homology dimension, as in ``gtda.diagrams.BettiCurve``.
+
+    Examples
+    --------
+    Fit on all layers at once so that their curves share the grid:
+
+    >>> curves = BettiCurve(n_bins=50).fit_transform(diagrams)   # doctest: +SKIP
+    """
+
+    def __init__(self, n_bins: int = 100, homology_dimensions: Sequence[int] | None = None) -> None:
+        self.n_bins = n_bins
+        self.homology_dimensions = homology_dimensions
+
+    def fit(self, X: Any, y: Any = None) -> BettiCurve:
+        """Fit the grid of every homology dimension on the whole collection.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clouds, n_features, 3)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        n_bins = _check_n_bins(self.n_bins)
+        X = check_diagrams(X, name="X")
+        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
+        self.samplings_ = fit_samplings(X, self.homology_dimensions_, n_bins)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Betti curves, ndarray of shape (n_clouds, n_dims, n_bins), int64."""
+        check_is_fitted(self, "samplings_")
+        X = check_diagrams(X, name="X")
+        return _curves(X, self.homology_dimensions_, self.samplings_)

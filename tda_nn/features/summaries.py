@@ -1,0 +1,656 @@
+"""Scalar summaries of persistence diagrams, one number per (cloud, homology dimension).
+
+Diagrams use giotto-tda's layout: an array ``(n_clouds, n_features, 3)`` of rows
+``(birth, death, dim)``; rows with ``birth == death`` are padding and are ignored everywhere here.
+Unlike giotto-tda, the clouds need not hold the same number of rows per homology dimension, and a
+list of single diagrams ``(n_bars, 3)`` of different lengths is accepted too.
+
+Definitions follow ``gtda.diagrams`` (giotto-tda 0.6) so that numbers agree:
+
+- persistence entropy: base-2 Shannon entropy of the lifetimes ``d - b`` divided by their sum;
+  ``normalize=True`` divides by ``log2(sum of lifetimes)`` (giotto-tda's heuristic, not the log of
+  the number of bars); a dimension without bars gives ``nan_fill_value`` (default ``-1``).
+- amplitude ``"bottleneck"``: the largest half-lifetime ``(d - b) / 2`` (the L-infinity distance to
+  the diagonal); ``"wasserstein"``: the ``p``-norm of the half-lifetimes (default ``p = 2``);
+  ``"betti"`` / ``"landscape"``: the ``p``-norm of the Betti curve / first ``n_layers``
+  landscapes on a grid fitted once per dimension, times ``step ** (1 / p)``.
+- total persistence: ``sum((d - b) ** p)``; number of bars: bars with ``d - b > min_lifetime``.
+
+The entropy, amplitudes and total persistence need finite deaths (replace an infinite death by the
+threshold used); Betti curves and bar counts accept ``inf`` deaths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from tda_nn.errors import InputError
+
+__all__ = [
+    "AMPLITUDE_METRICS",
+    "Amplitude",
+    "NumberOfBars",
+    "PersistenceEntropy",
+    "TotalPersistence",
+    "amplitude",
+    "check_diagrams",
+    "diagram_homology_dimensions",
+    "number_of_bars",
+    "persistence_entropy",
+    "summary_records",
+    "total_persistence",
+]
+
+#: metric name -> default parameters (``p``, and grid size / layers for the functional ones)
+AMPLITUDE_METRICS: dict[str, dict[str, Any]] = {
+    "bottleneck": {},
+    "wasserstein": {"p": 2.0},
+    "betti": {"p": 2.0, "n_bins": 100},
+    "landscape": {"p": 2.0, "n_bins": 100, "n_layers": 1},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# validation and helpers shared with curves.py
+# ---------------------------------------------------------------------------------------------
+def check_diagrams(
+    diagrams: Any, *, name: str = "diagrams", allow_infinite_deaths: bool = True
+) -> np.ndarray:
+    """Validate a collection of persistence diagrams and return it as a float64 array.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3) or (n_bars, 3), or list of (n_bars_i, 3)
+        Rows ``(birth, death, dim)``. A single 2-D diagram is treated as a collection of one; a list
+        of 2-D diagrams of different lengths is padded with ``(0, 0, dim)`` rows.
+    name : str
+        Parameter name used in error messages.
+    allow_infinite_deaths : bool
+        If False, an infinite death raises :class:`~tda_nn.errors.InputError`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_clouds, n_features, 3), float64
+    """
+    if isinstance(diagrams, Sequence) and not isinstance(diagrams, str | bytes) and diagrams:
+        parts = [np.asarray(d, dtype=np.float64) for d in diagrams]
+        if all(p.ndim == 2 for p in parts) and len({p.shape[0] for p in parts}) > 1:
+            diagrams = _pad_list(parts, name)
+    try:
+        X = np.array(diagrams, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name}: cannot be read as a float array of diagrams ({exc})") from None
+    if X.ndim == 2:
+        X = X[None]
+    if X.ndim != 3 or X.shape[2] != 3:
+        raise InputError(
+            f"{name}: expected shape (n_clouds, n_features, 3) with rows (birth, death, dim), "
+            f"got {X.shape}"
+        )
+    if X.shape[0] == 0:
+        raise InputError(f"{name}: the collection holds no diagram")
+    if np.isnan(X).any():
+        raise InputError(f"{name}: contains NaN")
+    if not np.isfinite(X[:, :, [0, 2]]).all():
+        raise InputError(f"{name}: births and homology dimensions must be finite")
+    dims = X[:, :, 2]
+    if ((dims != np.round(dims)) | (dims < 0)).any():
+        raise InputError(f"{name}: homology dimensions (column 2) must be non-negative integers")
+    below = int(np.sum(X[:, :, 1] < X[:, :, 0]))
+    if below:
+        raise InputError(f"{name}: {below} rows have death < birth (below the diagonal)")
+    if not allow_infinite_deaths and np.isinf(X[:, :, 1]).any():
+        raise InputError(
+            f"{name}: infinite deaths are not allowed here; replace them by the threshold used"
+        )
+    return X
+
+
+def _pad_list(parts: list[np.ndarray], name: str) -> np.ndarray:
+    for i, p in enumerate(parts):
+        if p.shape[1:] != (3,):
+            raise InputError(f"{name}[{i}]: expected shape (n_bars, 3), got {p.shape}")
+    n = max(p.shape[0] for p in parts)
+    out = np.zeros((len(parts), n, 3))
+    for i, p in enumerate(parts):
+        out[i, : len(p)] = p
+        fill_dim = p[:, 2].min() if len(p) else 0.0
+        out[i, len(p) :, 2] = fill_dim
+    return out
+
+
+def diagram_homology_dimensions(X: np.ndarray) -> tuple[int, ...]:
+    """Sorted homology dimensions present (as bars or padding) in any diagram of ``X``."""
+    return tuple(int(d) for d in np.unique(X[:, :, 2]))
+
+
+def _resolve_dimensions(
+    X: np.ndarray, homology_dimensions: Sequence[int] | None, name: str = "homology_dimensions"
+) -> tuple[int, ...]:
+    if homology_dimensions is None:
+        return diagram_homology_dimensions(X)
+    try:
+        dims = [int(d) for d in homology_dimensions]
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected a sequence of integers") from None
+    if not dims or any(d < 0 for d in dims) or len(set(dims)) != len(dims):
+        raise InputError(f"{name}: expected distinct non-negative integers, got {dims}")
+    return tuple(sorted(dims))
+
+
+def _lifetimes(X: np.ndarray, dim: int) -> np.ndarray:
+    """Lifetimes ``d - b`` of the real bars of dimension ``dim``, 0 elsewhere: (n_clouds, n_features)."""
+    real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
+    with np.errstate(invalid="ignore"):
+        return np.where(real, X[:, :, 1] - X[:, :, 0], 0.0)
+
+
+def _columns(columns: list[np.ndarray], n_clouds: int) -> np.ndarray:
+    """Stack per-dimension columns into (n_clouds, n_dims), also when there is no dimension."""
+    if not columns:
+        return np.empty((n_clouds, 0))
+    return np.stack(columns, axis=1)
+
+
+def _check_fitted_dims(est: Any) -> tuple[int, ...]:
+    check_is_fitted(est, "homology_dimensions_")
+    return est.homology_dimensions_
+
+
+class _DiagramSummary(TransformerMixin, BaseEstimator):
+    """Base: ``fit`` learns ``homology_dimensions_``; ``transform`` gives (n_clouds, n_dims)."""
+
+    _allow_infinite_deaths = False
+
+    def fit(self, X: Any, y: Any = None) -> _DiagramSummary:
+        """Learn the homology dimensions (those of ``homology_dimensions``, else those in ``X``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clouds, n_features, 3)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = check_diagrams(X, name="X", allow_infinite_deaths=self._allow_infinite_deaths)
+        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _validate_params(self) -> None:
+        """Check hyper-parameters (subclasses add theirs)."""
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names ``<prefix>_h<dim>`` for the output columns."""
+        dims = _check_fitted_dims(self)
+        return np.array([f"{self._prefix}_h{d}" for d in dims], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# persistence entropy
+# ---------------------------------------------------------------------------------------------
+def persistence_entropy(
+    diagrams: Any,
+    *,
+    normalize: bool = False,
+    nan_fill_value: float | None = -1.0,
+    homology_dimensions: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Base-2 persistence entropy per cloud and homology dimension (giotto-tda's definition).
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+    normalize : bool
+        Divide by ``log2`` of the total lifetime, as ``gtda.diagrams.PersistenceEntropy`` does.
+    nan_fill_value : float or None
+        Value for dimensions without bars (entropy undefined); None keeps NaN.
+    homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions present in ``diagrams``, sorted.
+
+    Returns
+    -------
+    entropy : ndarray of shape (n_clouds, n_dims)
+    """
+    X = check_diagrams(diagrams, allow_infinite_deaths=False)
+    dims = _resolve_dimensions(X, homology_dimensions)
+    return _entropy(X, dims, normalize, nan_fill_value)
+
+
+def _entropy(
+    X: np.ndarray, dims: Sequence[int], normalize: bool, nan_fill_value: float | None
+) -> np.ndarray:
+    out = np.empty((X.shape[0], len(dims)))
+    for j, d in enumerate(dims):
+        life = _lifetimes(X, d)
+        total = life.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prob = life / total[:, None]
+            terms = np.where(prob > 0, -prob * np.log2(np.where(prob > 0, prob, 1.0)), 0.0)
+            h = np.where(total > 0, terms.sum(axis=1), np.nan)
+            if normalize:
+                h = h / np.log2(total)
+        out[:, j] = h
+    if nan_fill_value is not None:
+        out[np.isnan(out)] = nan_fill_value
+    return out
+
+
+class PersistenceEntropy(_DiagramSummary):
+    """Persistence entropy per homology dimension, as ``gtda.diagrams.PersistenceEntropy``.
+
+    Parameters
+    ----------
+    normalize : bool, default False
+        Divide by ``log2`` of the total lifetime (giotto-tda's heuristic).
+    nan_fill_value : float or None, default -1.0
+        Value for dimensions without bars.
+    homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
+
+    Attributes
+    ----------
+    homology_dimensions_ : tuple of int
+        Output column order.
+    """
+
+    _prefix = "persistence_entropy"
+
+    def __init__(
+        self,
+        normalize: bool = False,
+        nan_fill_value: float | None = -1.0,
+        homology_dimensions: Sequence[int] | None = None,
+    ) -> None:
+        self.normalize = normalize
+        self.nan_fill_value = nan_fill_value
+        self.homology_dimensions = homology_dimensions
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Entropies, ndarray of shape (n_clouds, n_dims)."""
+        dims = _check_fitted_dims(self)
+        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+        return _entropy(X, dims, bool(self.normalize), self.nan_fill_value)
+
+
+# ---------------------------------------------------------------------------------------------
+# total persistence and number of bars
+# ---------------------------------------------------------------------------------------------
+def _check_p(p: Any, name: str = "p") -> float:
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected a positive number, got {p!r}") from None
+    if not p > 0:
+        raise InputError(f"{name}: expected a positive number, got {p}")
+    return p
+
+
+def total_persistence(
+    diagrams: Any, *, p: float = 1.0, homology_dimensions: Sequence[int] | None = None
+) -> np.ndarray:
+    """Sum of ``lifetime ** p`` per cloud and homology dimension.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+    p : float, default 1
+    homology_dimensions : sequence of int, optional
+
+    Returns
+    -------
+    total : ndarray of shape (n_clouds, n_dims)
+    """
+    p = _check_p(p)
+    X = check_diagrams(diagrams, allow_infinite_deaths=False)
+    dims = _resolve_dimensions(X, homology_dimensions)
+    return _total(X, dims, p)
+
+
+def _total(X: np.ndarray, dims: Sequence[int], p: float) -> np.ndarray:
+    return _columns([(_lifetimes(X, d) ** p).sum(axis=1) for d in dims], len(X))
+
+
+class TotalPersistence(_DiagramSummary):
+    """Total persistence ``sum((death - birth) ** p)`` per homology dimension.
+
+    Parameters
+    ----------
+    p : float, default 1
+    homology_dimensions : sequence of int, optional
+
+    Attributes
+    ----------
+    homology_dimensions_ : tuple of int
+    """
+
+    _prefix = "total_persistence"
+
+    def __init__(self, p: float = 1.0, homology_dimensions: Sequence[int] | None = None) -> None:
+        self.p = p
+        self.homology_dimensions = homology_dimensions
+
+    def _validate_params(self) -> None:
+        _check_p(self.p)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Total persistence, ndarray of shape (n_clouds, n_dims)."""
+        dims = _check_fitted_dims(self)
+        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+        return _total(X, dims, _check_p(self.p))
+
+
+def number_of_bars(
+    diagrams: Any,
+    *,
+    min_lifetime: float = 0.0,
+    homology_dimensions: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Number of bars with ``death - birth > min_lifetime`` per cloud and homology dimension.
+
+    Infinite bars count. With the reduced-homology convention (the infinite H0 bar dropped), the
+    number of connected components is ``number_of_bars(...)[:, h0] + 1``.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_clouds, n_dims), int64
+    """
+    min_lifetime = _check_min_lifetime(min_lifetime)
+    X = check_diagrams(diagrams)
+    dims = _resolve_dimensions(X, homology_dimensions)
+    return _count(X, dims, min_lifetime)
+
+
+def _check_min_lifetime(value: Any) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"min_lifetime: expected a number >= 0, got {value!r}") from None
+    if not value >= 0:
+        raise InputError(f"min_lifetime: expected a number >= 0, got {value}")
+    return value
+
+
+def _count(X: np.ndarray, dims: Sequence[int], min_lifetime: float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        life = X[:, :, 1] - X[:, :, 0]
+    keep = (life > min_lifetime) & (X[:, :, 1] > X[:, :, 0])
+    return _columns([np.sum(keep & (X[:, :, 2] == d), axis=1) for d in dims], len(X)).astype(
+        np.int64
+    )
+
+
+class NumberOfBars(_DiagramSummary):
+    """Number of bars with ``death - birth > min_lifetime`` per homology dimension.
+
+    Parameters
+    ----------
+    min_lifetime : float, default 0
+    homology_dimensions : sequence of int, optional
+
+    Attributes
+    ----------
+    homology_dimensions_ : tuple of int
+    """
+
+    _prefix = "n_bars"
+    _allow_infinite_deaths = True
+
+    def __init__(
+        self, min_lifetime: float = 0.0, homology_dimensions: Sequence[int] | None = None
+    ) -> None:
+        self.min_lifetime = min_lifetime
+        self.homology_dimensions = homology_dimensions
+
+    def _validate_params(self) -> None:
+        _check_min_lifetime(self.min_lifetime)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Counts, ndarray of shape (n_clouds, n_dims), int64."""
+        dims = _check_fitted_dims(self)
+        X = check_diagrams(X, name="X")
+        return _count(X, dims, _check_min_lifetime(self.min_lifetime))
+
+
+# ---------------------------------------------------------------------------------------------
+# amplitudes
+# ---------------------------------------------------------------------------------------------
+def _effective_metric_params(metric: Any, metric_params: Mapping[str, Any] | None) -> dict:
+    if metric not in AMPLITUDE_METRICS:
+        raise InputError(f"metric: expected one of {sorted(AMPLITUDE_METRICS)}, got {metric!r}")
+    defaults = AMPLITUDE_METRICS[metric]
+    params = dict(defaults)
+    if metric_params is not None:
+        if not isinstance(metric_params, Mapping):
+            raise InputError(f"metric_params: expected a dict, got {type(metric_params).__name__}")
+        unknown = sorted(set(metric_params) - set(defaults))
+        if unknown:
+            raise InputError(
+                f"metric_params: {unknown} not accepted by metric {metric!r} "
+                f"(accepted: {sorted(defaults)})"
+            )
+        params.update(metric_params)
+    if "p" in params:
+        params["p"] = _check_p(params["p"], "metric_params['p']")
+        if params["p"] < 1:
+            raise InputError(f"metric_params['p']: expected >= 1, got {params['p']}")
+    for key in ("n_bins", "n_layers"):
+        if key in params:
+            v = params[key]
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
+                raise InputError(f"metric_params['{key}']: expected an integer >= 1, got {v!r}")
+            params[key] = int(v)
+    return params
+
+
+def _amplitudes(
+    X: np.ndarray,
+    dims: Sequence[int],
+    metric: str,
+    params: Mapping[str, Any],
+    samplings: Mapping[int, np.ndarray] | None,
+) -> np.ndarray:
+    from tda_nn.features.curves import _betti_values, _landscape_values
+
+    out = np.empty((X.shape[0], len(dims)))
+    for j, d in enumerate(dims):
+        half = _lifetimes(X, d) / 2.0
+        if metric == "bottleneck":
+            out[:, j] = half.max(axis=1) if half.shape[1] else 0.0
+            continue
+        p = params["p"]
+        if metric == "wasserstein":
+            out[:, j] = np.linalg.norm(half, ord=p, axis=1) if half.shape[1] else 0.0
+            continue
+        grid = samplings[d]
+        step = grid[1] - grid[0] if len(grid) > 1 else 0.0
+        if metric == "betti":
+            values = _betti_values(X, d, grid).astype(np.float64)
+        else:
+            values = _landscape_values(X, d, grid, params["n_layers"]).reshape(X.shape[0], -1)
+        out[:, j] = np.linalg.norm(values, ord=p, axis=1) * step ** (1.0 / p)
+    return out
+
+
+def amplitude(
+    diagrams: Any,
+    *,
+    metric: str = "bottleneck",
+    metric_params: Mapping[str, Any] | None = None,
+    order: float | None = None,
+    homology_dimensions: Sequence[int] | None = None,
+) -> np.ndarray:
+    """Amplitude (distance to the empty diagram) per cloud and homology dimension.
+
+    For the grid-based metrics (``"betti"``, ``"landscape"``) the grid is fitted on ``diagrams``
+    itself, as :class:`Amplitude` does in ``fit``.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+    metric : {"bottleneck", "wasserstein", "betti", "landscape"}
+    metric_params : dict, optional
+        ``p`` (default 2) for all but bottleneck; ``n_bins`` (100); ``n_layers`` (1, landscape).
+    order : float or None
+        If given, return the ``order``-norm across homology dimensions, shape (n_clouds, 1).
+    homology_dimensions : sequence of int, optional
+
+    Returns
+    -------
+    amplitudes : ndarray of shape (n_clouds, n_dims), or (n_clouds, 1) when ``order`` is given
+    """
+    est = Amplitude(
+        metric=metric,
+        metric_params=metric_params,
+        order=order,
+        homology_dimensions=homology_dimensions,
+    )
+    return est.fit_transform(diagrams)
+
+
+class Amplitude(_DiagramSummary):
+    """Amplitude of each diagram per homology dimension, as ``gtda.diagrams.Amplitude``.
+
+    Same definitions and scaling as giotto-tda: ``"bottleneck"`` is the largest half-lifetime,
+    ``"wasserstein"`` the ``p``-norm of half-lifetimes, ``"betti"`` / ``"landscape"`` the
+    ``p``-norm of the sampled curve times ``step ** (1 / p)``. The grids of the functional metrics
+    are fitted in ``fit`` per homology dimension from the real bars only, as in
+    :class:`~tda_nn.features.curves.BettiCurve` (identical to giotto-tda's grids on giotto-tda
+    diagrams; see :mod:`tda_nn.features.curves` for when padding rows make them differ).
+
+    Parameters
+    ----------
+    metric : {"bottleneck", "wasserstein", "betti", "landscape"}, default "bottleneck"
+    metric_params : dict, optional
+        ``p`` (default 2), ``n_bins`` (default 100), ``n_layers`` (default 1).
+    order : float or None
+        If given, the ``order``-norm of the amplitude vector; output (n_clouds, 1).
+    homology_dimensions : sequence of int, optional
+
+    Attributes
+    ----------
+    homology_dimensions_ : tuple of int
+    effective_metric_params_ : dict
+        Parameters used, with defaults filled in, and ``samplings`` for the grid-based metrics.
+    """
+
+    _prefix = "amplitude"
+
+    def __init__(
+        self,
+        metric: str = "bottleneck",
+        metric_params: Mapping[str, Any] | None = None,
+        order: float | None = None,
+        homology_dimensions: Sequence[int] | None = None,
+    ) -> None:
+        self.metric = metric
+        self.metric_params = metric_params
+        self.order = order
+        self.homology_dimensions = homology_dimensions
+
+    def fit(self, X: Any, y: Any = None) -> Amplitude:
+        """Learn homology dimensions and, for ``"betti"`` / ``"landscape"``, the grids.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clouds, n_features, 3)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        from tda_nn.features.curves import fit_samplings
+
+        params = _effective_metric_params(self.metric, self.metric_params)
+        if self.order is not None:
+            _check_p(self.order, "order")
+        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
+        self.n_features_in_ = X.shape[1]
+        if "n_bins" in params:
+            params["samplings"] = fit_samplings(X, self.homology_dimensions_, params["n_bins"])
+        self.effective_metric_params_ = params
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Amplitudes, shape (n_clouds, n_dims), or (n_clouds, 1) when ``order`` is set."""
+        dims = _check_fitted_dims(self)
+        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+        params = self.effective_metric_params_
+        out = _amplitudes(X, dims, self.metric, params, params.get("samplings"))
+        if self.order is not None:
+            out = np.linalg.norm(out, ord=float(self.order), axis=1).reshape(-1, 1)
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names ``amplitude_<metric>_h<dim>`` (or ``amplitude_<metric>`` with ``order``)."""
+        dims = _check_fitted_dims(self)
+        if self.order is not None:
+            return np.array([f"amplitude_{self.metric}"], dtype=object)
+        return np.array([f"amplitude_{self.metric}_h{d}" for d in dims], dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# tidy output
+# ---------------------------------------------------------------------------------------------
+def summary_records(
+    diagrams: Any,
+    *,
+    homology_dimensions: Sequence[int] | None = None,
+    min_lifetime: float = 0.0,
+    p: float = 2.0,
+    cloud_ids: Sequence[Any] | None = None,
+) -> list[dict[str, Any]]:
+    """All grid-free summaries in long form: one record per (cloud, homology dimension).
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3)
+        Finite deaths only.
+    homology_dimensions : sequence of int, optional
+    min_lifetime : float
+        Threshold for ``n_bars``.
+    p : float
+        Order of the Wasserstein amplitude.
+    cloud_ids : sequence, optional
+        Label of each cloud (e.g. the layer name); default ``0 .. n_clouds - 1``.
+
+    Returns
+    -------
+    records : list of dict
+        Keys ``cloud``, ``homology_dim``, ``n_bars``, ``total_persistence``,
+        ``persistence_entropy``, ``amplitude_bottleneck``, ``amplitude_wasserstein``; ready for
+        ``pandas.DataFrame(records)``.
+    """
+    X = check_diagrams(diagrams, allow_infinite_deaths=False)
+    dims = _resolve_dimensions(X, homology_dimensions)
+    ids = list(range(len(X))) if cloud_ids is None else list(cloud_ids)
+    if len(ids) != len(X):
+        raise InputError(f"cloud_ids: {len(ids)} labels for {len(X)} diagrams")
+    n = _count(X, dims, _check_min_lifetime(min_lifetime))
+    tot = _total(X, dims, 1.0)
+    ent = _entropy(X, dims, False, None)
+    bott = _amplitudes(X, dims, "bottleneck", {}, None)
+    wass = _amplitudes(X, dims, "wasserstein", {"p": _check_p(p)}, None)
+    return [
+        {
+            "cloud": ids[i],
+            "homology_dim": d,
+            "n_bars": int(n[i, j]),
+            "total_persistence": float(tot[i, j]),
+            "persistence_entropy": float(ent[i, j]),
+            "amplitude_bottleneck": float(bott[i, j]),
+            "amplitude_wasserstein": float(wass[i, j]),
+        }
+        for i in range(len(X))
+        for j, d in enumerate(dims)
+    ]

@@ -1,0 +1,577 @@
+"""Train a reference model the way Naitzat et al. (JMLR 2020) do, resumably.
+
+:func:`train_reference` runs full-batch (or mini-batch) Adam/SGD with cross-entropy, optional step
+decay of the learning rate, and stops once the training accuracy reaches a target (the paper only
+analyses nets with 100% training accuracy). At each capture step it records a metrics row, lets
+the tracker store the probe activations, and saves a checkpoint holding the model, the optimizer,
+the RNG states, the step and the metrics so far.
+
+Re-running the same call on the same run directory after a crash or ``kill -9`` continues from the
+latest checkpoint. Mini-batch order is a pure function of ``(seed, epoch)`` and the learning rate a
+pure function of the epoch, so the continued run computes exactly what an uninterrupted run would:
+activations, checkpoints and ``metrics.csv`` are bit-identical (on CPU; see
+:mod:`tda_nn.training.seeding` for what holds on GPU).
+
+Steps and epochs: a step is one optimizer update; an epoch is ``ceil(n_train / batch_size)`` steps
+(one step when full batch). Step ``s`` means "after ``s`` updates", so step 0 is the untrained model.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tda_nn._atomic import atomic_open
+from tda_nn.errors import InputError, StoreError
+from tda_nn.training.checkpoints import (
+    checkpoint_path,
+    list_checkpoints,
+    load_checkpoint,
+    save_checkpoint,
+)
+from tda_nn.training.seeding import seed_everything, set_rng_state
+
+METRIC_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "test_accuracy")
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_reference` did.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        Columns ``step, epoch, loss, train_accuracy, test_accuracy``; one row per logged step
+        (step 0, every capture step, every ``metrics_every`` step, the last step).
+        ``loss`` and ``train_accuracy`` are over the whole training set, in eval mode.
+    steps : int
+        Optimizer steps taken in all (including those of earlier, interrupted runs).
+    epochs : float
+        ``steps / steps_per_epoch``.
+    final_loss, final_train_accuracy, final_test_accuracy : float
+        At the last step (test accuracy is NaN without test data).
+    reached_target : bool
+        Whether ``target_train_accuracy`` was reached (False when it is None).
+    stop_reason : {"target", "epochs"}
+    resumed_from : int or None
+        Optimizer step of the checkpoint this call continued from.
+    captured : list of int
+        Steps (or epochs, for an epoch-unit tracker) with complete captures / checkpoints.
+    run_dir : pathlib.Path or None
+    """
+
+    metrics: pd.DataFrame
+    steps: int
+    epochs: float
+    final_loss: float
+    final_train_accuracy: float
+    final_test_accuracy: float
+    reached_target: bool
+    stop_reason: str
+    resumed_from: int | None = None
+    captured: list[int] = field(default_factory=list)
+    run_dir: Path | None = None
+
+
+def train_reference(
+    model: Any,
+    X_train: Any,
+    y_train: Any,
+    X_test: Any = None,
+    y_test: Any = None,
+    *,
+    epochs: int,
+    optimizer: str | Callable[..., Any] = "adam",
+    lr: float = 1e-3,
+    batch_size: int | None = None,
+    seed: int = 0,
+    lr_decay: tuple[float, int] | None = None,
+    weight_decay: float = 0.0,
+    target_train_accuracy: float | None = 1.0,
+    tracker: Any = None,
+    capture_every: int | None = None,
+    metrics_every: int | None = None,
+    run_dir: str | Path | None = None,
+    metrics_path: str | Path | None = None,
+    resume: bool = True,
+    device: Any = None,
+    progress: bool | None = None,
+    deterministic: bool = True,
+    eval_batch_size: int = 8192,
+    callback: Callable[[int, Any], None] | None = None,
+) -> TrainResult:
+    """Train ``model`` with cross-entropy; capture, checkpoint and log along the way; resumable.
+
+    Seed before building the model (or give ``build_model`` a ``seed``) so that the initial
+    weights repeat too; this function seeds everything else with ``seed``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(n, ...)`` inputs to logits ``(n, n_classes)``, ``n_classes >= 2``.
+    X_train : array-like, shape (n_train, ...)
+    y_train : array-like of int, shape (n_train,)
+        Labels in ``[0, n_classes)``.
+    X_test, y_test : array-like, optional
+        Held-out set for ``test_accuracy`` (NaN without it).
+    epochs : int
+        Maximum number of epochs (with full batch: of steps).
+    optimizer : {"adam", "sgd"} or callable
+        A name, or ``callable(params, lr=..., weight_decay=...) -> torch.optim.Optimizer``.
+    lr : float
+        Initial learning rate.
+    batch_size : int or None
+        None: full batch, as the paper. Otherwise mini-batches in an order drawn from
+        ``(seed, epoch)``; the last batch of an epoch may be smaller.
+    seed : int
+        Seeds Python, NumPy and torch at the start (see ``seed_everything``) and the batch order.
+    lr_decay : (factor, every_epochs), optional
+        Multiply the learning rate by ``factor`` every ``every_epochs`` epochs (the paper: 0.5
+        every 2,500 full-batch steps).
+    weight_decay : float
+    target_train_accuracy : float or None
+        Stop at the first epoch end where the training accuracy is at least this (1.0 = 100%);
+        None trains for ``epochs``.
+    tracker : TopologyTracker, optional
+        Tracks ``model``; its schedule decides the capture steps (in epochs for ``unit="epoch"``,
+        captured at epoch ends), its run directory holds checkpoints and ``metrics.csv``. If it
+        has no optimizer, this call's optimizer is attached to it. The last step is always
+        captured.
+    capture_every : int, optional
+        Without a tracker: log a metrics row and save a checkpoint (if ``run_dir``) every this many
+        steps. Give either this or a tracker.
+    metrics_every : int, optional
+        Also log a metrics row every this many steps (rows are written at the next capture).
+    run_dir : path, optional
+        Without a tracker: where checkpoints and ``metrics.csv`` go. With one it must be None or
+        the tracker's directory.
+    metrics_path : path, optional
+        Defaults to ``run_dir / "metrics.csv"``; written atomically at each capture and at the end.
+    resume : bool
+        Continue from the latest checkpoint in the run directory. With False the run directory
+        must not hold checkpoints or captures yet.
+    device : str or torch.device, optional
+        Default: where the model's parameters are. Given, the model is moved there.
+    progress : bool or None
+        tqdm progress bar; None shows it only when stderr is a terminal.
+    deterministic : bool
+        Passed to ``seed_everything``.
+    eval_batch_size : int
+        Chunk size of the full-data evaluations.
+    callback : callable(step, model), optional
+        Called after each optimizer update with the new step number.
+
+    Returns
+    -------
+    TrainResult
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    epochs = _int_at_least(epochs, 0, "epochs")
+    lr = _positive_float(lr, "lr")
+    weight_decay = _float_at_least(weight_decay, 0.0, "weight_decay")
+    eval_batch_size = _int_at_least(eval_batch_size, 1, "eval_batch_size")
+    decay = _lr_decay(lr_decay)
+    if target_train_accuracy is not None:
+        target_train_accuracy = float(target_train_accuracy)
+        if not 0 < target_train_accuracy <= 1:
+            raise InputError(f"target_train_accuracy must be in (0, 1], got {target_train_accuracy!r}")
+    if capture_every is not None:
+        if tracker is not None:
+            raise InputError("capture_every: the tracker's `every` sets the capture schedule; give one of them")
+        capture_every = _int_at_least(capture_every, 1, "capture_every")
+    if metrics_every is not None:
+        metrics_every = _int_at_least(metrics_every, 1, "metrics_every")
+
+    dev = torch.device(device) if device is not None else _model_device(model)
+    if device is not None:
+        model.to(dev)
+    Xtr, ytr = _tensors(X_train, y_train, "X_train", "y_train", dev)
+    if (X_test is None) != (y_test is None):
+        raise InputError("give both X_test and y_test, or neither")
+    test = None if X_test is None else _tensors(X_test, y_test, "X_test", "y_test", dev)
+    _check_outputs(model, Xtr, ytr, test)
+
+    n = int(Xtr.shape[0])
+    bs = n if batch_size is None else min(_int_at_least(batch_size, 1, "batch_size"), n)
+    per_epoch = math.ceil(n / bs)
+    total = epochs * per_epoch
+    opt = _make_optimizer(optimizer, model, lr, weight_decay)
+
+    unit = "step"
+    if tracker is not None:
+        if tracker.model is not model:
+            raise InputError("tracker follows a different model object than the one being trained")
+        if tracker.optimizer is None:
+            tracker.optimizer = opt
+        elif tracker.optimizer is not opt:
+            raise InputError("tracker has its own optimizer; train_reference makes one, so leave it unset")
+        if run_dir is not None and Path(run_dir).resolve() != Path(tracker.run_dir).resolve():
+            raise InputError(f"run_dir {run_dir} differs from the tracker's store {tracker.run_dir}")
+        run_dir = tracker.run_dir
+        unit = tracker.unit
+    run_dir = None if run_dir is None else Path(run_dir)
+    if metrics_path is None and run_dir is not None:
+        metrics_path = run_dir / "metrics.csv"
+
+    config = {
+        "optimizer": optimizer if isinstance(optimizer, str) else getattr(optimizer, "__name__", "callable"),
+        "lr": lr,
+        "batch_size": bs,
+        "seed": int(seed),
+        "lr_decay": None if decay is None else [decay[0], decay[1]],
+        "weight_decay": weight_decay,
+        "n_train": n,
+        "data_sha256": _digest(Xtr, ytr),
+        "model": repr(model),
+        "unit": unit,
+    }
+
+    seed_everything(seed, deterministic=deterministic)
+    rows: dict[int, dict[str, float]] = {}
+    start, resumed_from = 0, None
+    if run_dir is not None:
+        state = _latest_state(run_dir) if resume else None
+        if state is not None:
+            path, payload, train = state
+            _compare_config(train["config"], config, path)
+            model.load_state_dict(payload["model"])
+            opt.load_state_dict(payload["optimizer"])
+            set_rng_state(payload["rng"])
+            start = resumed_from = int(train["step"])
+            rows = {int(r["step"]): dict(r) for r in train["metrics"]}
+        elif not resume and (list_checkpoints(run_dir) or (tracker is not None and tracker.steps)):
+            raise InputError(f"run directory {run_dir} already holds a run; use resume=True or a new directory")
+
+    def scheduled(step: int) -> bool:
+        if tracker is not None:
+            if unit == "epoch":
+                return step % per_epoch == 0 and tracker.should_capture(step // per_epoch)
+            return tracker.should_capture(step)
+        return step == 0 or (capture_every is not None and step % capture_every == 0)
+
+    def evaluate(step: int) -> dict[str, float]:
+        loss, train_acc = _evaluate(model, Xtr, ytr, eval_batch_size)
+        test_acc = math.nan if test is None else _evaluate(model, *test, eval_batch_size)[1]
+        return {
+            "step": step,
+            "epoch": step / per_epoch,
+            "loss": loss,
+            "train_accuracy": train_acc,
+            "test_accuracy": test_acc,
+        }
+
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = tqdm(total=total, initial=start, disable=not progress, unit="step", desc="training", leave=False)
+    was_training = model.training
+    step, reached, metrics = start, False, None
+    try:
+        while True:
+            epoch_end = step % per_epoch == 0
+            capture = scheduled(step)
+            log = capture or step == 0 or (metrics_every is not None and step % metrics_every == 0)
+            metrics = evaluate(step) if (log or epoch_end or step >= total) else None
+            reached = (
+                target_train_accuracy is not None
+                and epoch_end
+                and metrics is not None
+                and metrics["train_accuracy"] >= target_train_accuracy
+            )
+            stop = reached or step >= total
+            if metrics is not None and (log or stop):
+                rows[step] = metrics
+                bar.set_postfix(loss=f"{metrics['loss']:.4g}", acc=f"{metrics['train_accuracy']:.3f}")
+            if capture or stop:
+                key = step if unit == "step" else step // per_epoch
+                _capture(model, opt, tracker, run_dir, key, step, per_epoch, config, rows)
+                if metrics_path is not None:
+                    _write_metrics(metrics_path, rows)
+            if stop:
+                break
+            _train_step(model, opt, Xtr, ytr, step, per_epoch, bs, seed, lr, decay)
+            step += 1
+            bar.update(1)
+            if callback is not None:
+                callback(step, model)
+    finally:
+        bar.close()
+        model.train(was_training)
+
+    table = _metrics_frame(rows)
+    if metrics_path is not None:
+        _write_metrics(metrics_path, rows)
+    if tracker is not None:
+        captured = tracker.steps
+    else:
+        captured = list_checkpoints(run_dir) if run_dir is not None else []
+    assert metrics is not None
+    return TrainResult(
+        metrics=table,
+        steps=step,
+        epochs=step / per_epoch,
+        final_loss=metrics["loss"],
+        final_train_accuracy=metrics["train_accuracy"],
+        final_test_accuracy=metrics["test_accuracy"],
+        reached_target=bool(reached),
+        stop_reason="target" if reached else "epochs",
+        resumed_from=resumed_from,
+        captured=captured,
+        run_dir=run_dir,
+    )
+
+
+def read_metrics(path: str | Path) -> pd.DataFrame:
+    """Read a ``metrics.csv`` written by :func:`train_reference` (columns ``METRIC_COLUMNS``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"metrics table {path} does not exist")
+    table = pd.read_csv(path)
+    if tuple(table.columns) != METRIC_COLUMNS:
+        raise StoreError(f"metrics table {path} has columns {list(table.columns)}, expected {list(METRIC_COLUMNS)}")
+    return table
+
+
+# ------------------------------------------------------------------------------------------------
+def _train_step(
+    model: Any,
+    opt: Any,
+    X: Any,
+    y: Any,
+    step: int,
+    per_epoch: int,
+    bs: int,
+    seed: int,
+    lr: float,
+    decay: tuple[float, int] | None,
+) -> None:
+    import torch
+    from torch.nn import functional as F
+
+    epoch, index = divmod(step, per_epoch)
+    current = lr if decay is None else lr * decay[0] ** (epoch // decay[1])
+    for group in opt.param_groups:
+        group["lr"] = current
+    if per_epoch == 1 and bs == X.shape[0]:
+        xb, yb = X, y
+    else:
+        order = np.random.default_rng([int(seed), epoch]).permutation(X.shape[0])
+        idx = torch.from_numpy(order[index * bs : (index + 1) * bs]).to(X.device)
+        xb, yb = X[idx], y[idx]
+    model.train()
+    opt.zero_grad(set_to_none=True)
+    loss = F.cross_entropy(model(xb), yb)
+    loss.backward()
+    opt.step()
+
+
+def _evaluate(model: Any, X: Any, y: Any, chunk: int) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy over all of ``X`` in eval mode (the mode is restored)."""
+    import torch
+    from torch.nn import functional as F
+
+    was_training = model.training
+    model.eval()
+    total_loss, correct = 0.0, 0
+    try:
+        with torch.no_grad():
+            for lo in range(0, X.shape[0], chunk):
+                out = model(X[lo : lo + chunk])
+                yb = y[lo : lo + chunk]
+                total_loss += float(F.cross_entropy(out, yb, reduction="sum"))
+                correct += int((out.argmax(dim=1) == yb).sum())
+    finally:
+        model.train(was_training)
+    n = int(X.shape[0])
+    return total_loss / n, correct / n
+
+
+def _capture(
+    model: Any,
+    opt: Any,
+    tracker: Any,
+    run_dir: Path | None,
+    key: int,
+    step: int,
+    per_epoch: int,
+    config: dict[str, Any],
+    rows: dict[int, dict[str, float]],
+) -> None:
+    """Store activations (tracker) and the resume checkpoint for capture ``key`` at ``step``."""
+    extra = {
+        "train": {
+            "step": step,
+            "epoch": step / per_epoch,
+            "config": config,
+            "metrics": [dict(rows[s]) for s in sorted(rows)],
+        }
+    }
+    tracker_saves = tracker is not None and tracker.save_checkpoints
+    if tracker is not None:
+        tracker.capture(key, extra=extra)
+    if run_dir is not None and not tracker_saves:
+        path = checkpoint_path(run_dir, key)
+        if not path.exists():
+            save_checkpoint(path, model=model, step=key, optimizer=opt, extra=extra)
+
+
+def _latest_state(run_dir: Path) -> tuple[Path, dict[str, Any], dict[str, Any]] | None:
+    steps = list_checkpoints(run_dir)
+    if not steps:
+        return None
+    path = checkpoint_path(run_dir, steps[-1])
+    payload = load_checkpoint(path)
+    train = (payload.get("extra") or {}).get("train")
+    if not isinstance(train, dict) or payload.get("optimizer") is None:
+        raise StoreError(
+            f"checkpoint {path} was not written by train_reference (no optimizer/training state); "
+            "use a new run directory or resume=False"
+        )
+    return path, payload, train
+
+
+def _compare_config(saved: dict[str, Any], current: dict[str, Any], path: Path) -> None:
+    for key, value in current.items():
+        old = saved.get(key)
+        if old != value:
+            hidden = key in ("model", "data_sha256")
+            raise InputError(
+                f"checkpoint {path} was made with a different {key}"
+                + ("" if hidden else f" ({old!r}, this run: {value!r})")
+                + "; use a new run directory or the same settings"
+            )
+
+
+def _metrics_frame(rows: dict[int, dict[str, float]]) -> pd.DataFrame:
+    table = pd.DataFrame([rows[s] for s in sorted(rows)], columns=list(METRIC_COLUMNS))
+    return table.astype({"step": "int64", "epoch": "float64", "loss": "float64",
+                         "train_accuracy": "float64", "test_accuracy": "float64"})
+
+
+def _write_metrics(path: str | Path, rows: dict[int, dict[str, float]]) -> None:
+    table = _metrics_frame(rows)
+    with atomic_open(path, "w", encoding="utf-8", newline="") as fh:
+        table.to_csv(fh, index=False)
+
+
+def _make_optimizer(optimizer: Any, model: Any, lr: float, weight_decay: float) -> Any:
+    import torch
+
+    if callable(optimizer) and not isinstance(optimizer, str):
+        return optimizer(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    if optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)
+    raise InputError(f"optimizer must be one of {', '.join(OPTIMIZERS)} or a callable; got {optimizer!r}")
+
+
+def _tensors(X: Any, y: Any, xname: str, yname: str, device: Any) -> tuple[Any, Any]:
+    import torch
+
+    if hasattr(X, "detach"):
+        X = X.detach().cpu().numpy()
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    try:
+        Xa = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{xname} must be a numeric array: {exc}") from exc
+    if Xa.ndim < 2 or Xa.shape[0] == 0:
+        raise InputError(f"{xname} must have shape (n_samples, ...) with n_samples >= 1, got {Xa.shape}")
+    if not np.isfinite(Xa).all():
+        raise InputError(f"{xname} contains NaN or infinite values")
+    ya = np.asarray(y)
+    if ya.ndim != 1 or len(ya) != len(Xa):
+        raise InputError(f"{yname} must have shape ({len(Xa)},), got {ya.shape}")
+    if ya.dtype.kind not in "iu":
+        if ya.dtype.kind != "f" or not np.isfinite(ya).all() or np.any(ya != np.round(ya)):
+            raise InputError(f"{yname} must hold integer class labels")
+    if ya.min() < 0:
+        raise InputError(f"{yname} has negative labels; use 0 .. n_classes - 1")
+    Xt = torch.from_numpy(np.ascontiguousarray(Xa)).to(device)
+    yt = torch.from_numpy(ya.astype(np.int64)).to(device)
+    return Xt, yt
+
+
+def _check_outputs(model: Any, X: Any, y: Any, test: tuple[Any, Any] | None) -> None:
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(X[:1])
+    finally:
+        model.train(was_training)
+    if out.ndim != 2 or out.shape[1] < 2:
+        raise InputError(
+            f"model output must be logits of shape (n, n_classes >= 2), got {tuple(out.shape)}"
+        )
+    k = int(out.shape[1])
+    for name, labels in (("y_train", y), ("y_test", None if test is None else test[1])):
+        if labels is not None and int(labels.max()) >= k:
+            raise InputError(f"{name} has label {int(labels.max())} but the model has {k} outputs")
+
+
+def _digest(X: Any, y: Any) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(repr(tuple(X.shape)).encode())
+    h.update(X.detach().cpu().numpy().tobytes())
+    h.update(y.detach().cpu().numpy().tobytes())
+    return h.hexdigest()
+
+
+def _model_device(model: Any) -> Any:
+    import torch
+
+    for p in model.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
+def _lr_decay(value: Any) -> tuple[float, int] | None:
+    if value is None:
+        return None
+    try:
+        factor, every = value
+        factor = float(factor)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"lr_decay must be (factor, every_epochs), got {value!r}") from exc
+    if not 0 < factor <= 1:
+        raise InputError(f"lr_decay factor must be in (0, 1], got {factor!r}")
+    return factor, _int_at_least(every, 1, "lr_decay every_epochs")
+
+
+def _int_at_least(value: Any, low: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _positive_float(value: Any, name: str) -> float:
+    out = _float_at_least(value, 0.0, name)
+    if out <= 0:
+        raise InputError(f"{name} must be > 0, got {value!r}")
+    return out
+
+
+def _float_at_least(value: Any, low: float, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be a number, got {value!r}") from exc
+    if not math.isfinite(out) or out < low:
+        raise InputError(f"{name} must be a finite number >= {low}, got {value!r}")
+    return out

@@ -1,0 +1,124 @@
+"""Seeds and random-number-generator state, so that runs repeat and resumed runs continue exactly.
+
+What is deterministic
+---------------------
+On CPU, with the same seed, the same library versions, the same hardware and the same number of
+threads (``torch.get_num_threads()``), a run of :func:`~tda_nn.training.loop.train_reference` gives
+bit-identical weights, activations and metrics, and a run that is killed and resumed gives the same
+bits as one that was not. Different thread counts or CPUs may change the last bits of float sums
+(BLAS splits the work differently), which can grow over many training steps.
+
+On GPU, :func:`seed_everything` with ``deterministic=True`` also
+
+- sets ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` if unset (cuBLAS needs it for reproducible matmuls;
+  it only works when set before the first CUDA call, so seed before touching the GPU),
+- sets ``torch.backends.cudnn.deterministic = True`` and ``benchmark = False``,
+- calls ``torch.use_deterministic_algorithms(True, warn_only=True)``: ops without a deterministic
+  CUDA kernel (e.g. ``index_add_`` / ``scatter_add_`` with float atomics, some pooling backward
+  passes) then warn instead of failing. Runs using them are not bit-reproducible on GPU.
+
+GPU results also differ from CPU results and between GPU models and driver / CUDA versions; only
+same machine + same software + same seed is expected to repeat. TF32 matmuls (the default for
+convolutions on Ampere and newer) are reproducible run to run but differ from full float32.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import numpy as np
+
+from tda_nn.errors import InputError, StoreError
+
+_MAX_SEED = 2**32 - 1
+
+
+def seed_everything(seed: int, *, deterministic: bool = True) -> int:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and every CUDA device).
+
+    Parameters
+    ----------
+    seed : int
+        In ``[0, 2**32 - 1]``.
+    deterministic : bool
+        Also ask torch for deterministic algorithms (``warn_only=True``) and set the cuDNN / cuBLAS
+        switches described in the module docstring. This changes process-wide torch settings.
+
+    Returns
+    -------
+    int
+        The seed, as an ``int``.
+    """
+    import torch
+
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= _MAX_SEED:
+        raise InputError(f"seed must be an integer in [0, 2**32 - 1], got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global generator is what users' code draws from
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    return seed
+
+
+def get_rng_state() -> dict[str, Any]:
+    """Snapshot of the global generators, in a form ``torch.load(weights_only=True)`` accepts.
+
+    Returns
+    -------
+    dict
+        ``{"python": ..., "numpy": {...}, "torch": ByteTensor, "cuda": [ByteTensor, ...]}``.
+    """
+    import torch
+
+    name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)  # noqa: NPY002
+    state: dict[str, Any] = {
+        "python": _to_lists(random.getstate()),
+        "numpy": {
+            "bit_generator": str(name),
+            "key": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached),
+        },
+        "torch": torch.get_rng_state(),
+        "cuda": [],
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = list(torch.cuda.get_rng_state_all())
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore generators saved by :func:`get_rng_state`."""
+    import torch
+
+    try:
+        version, internal, gauss = state["python"]
+        random.setstate((version, tuple(internal), gauss))
+        npy = state["numpy"]
+        np.random.set_state((  # noqa: NPY002
+            npy["bit_generator"],
+            npy["key"].numpy().astype(np.uint32),
+            npy["pos"],
+            npy["has_gauss"],
+            npy["cached_gaussian"],
+        ))
+        torch.set_rng_state(state["torch"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise StoreError(f"checkpoint RNG state is malformed: {exc}") from exc
+    cuda = state.get("cuda") or []
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+def _to_lists(obj: Any) -> Any:
+    if isinstance(obj, tuple):
+        return [_to_lists(x) for x in obj]
+    return obj
