@@ -11,7 +11,7 @@ setup:
 	@scripts/setup.sh $(STACK)
 
 demo: setup
-	$(VENV)/bin/tda-nn demo --out runs/demo
+	$(VENV)/bin/tda-nn run pipelines/quick.yaml --out runs/quick
 
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,99 @@
+"""Planning: which (run, step, layer, class) units a source of activations yields.
+
+Class-conditional clouds follow Naitzat et al. (2020): the points of one class (true or predicted
+label) in one layer. Every plan also holds the whole-probe cloud of each layer (``class == "all"``).
+Classes with fewer than ``min_class_points`` points are not measured and are listed in ``skipped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tda_nn.analysis.units import Unit
+from tda_nn.errors import InputError
+
+CLASS_MODES = ("none", "true", "predicted")
+
+
+@dataclass
+class Plan:
+    """Units to run plus what was left out and why."""
+
+    units: list[Unit] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def class_indices(
+    labels: np.ndarray, min_points: int
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Row indices per class label (sorted by label), and the classes too small to measure.
+
+    Returns
+    -------
+    kept : dict str(label) -> (n_c,) int64 indices, for classes with at least ``min_points`` rows
+    small : dict str(label) -> n_c, for the others
+    """
+    labels = np.asarray(labels).ravel()
+    kept: dict[str, np.ndarray] = {}
+    small: dict[str, int] = {}
+    for value in np.unique(labels):
+        idx = np.flatnonzero(labels == value)
+        name = _label_name(value)
+        if len(idx) >= min_points:
+            kept[name] = idx
+        else:
+            small[name] = len(idx)
+    return kept, small
+
+
+def plan_units(
+    *,
+    run: str,
+    source: str,
+    kind: str,
+    step: int,
+    layer_names: Sequence[str],
+    class_labels: np.ndarray | None,
+    probe_labels: np.ndarray | None,
+    min_class_points: int = 20,
+    plan: Plan | None = None,
+) -> Plan:
+    """Add the units of one (run, step) to ``plan``.
+
+    Parameters
+    ----------
+    class_labels : (n_samples,) array or None
+        Labels that split clouds into classes (true or predicted); None: only ``class == "all"``.
+    probe_labels : (n_samples,) array or None
+        True labels, carried by the ``"all"`` units for label-dependent features (linear probe).
+    """
+    plan = plan if plan is not None else Plan()
+    kept: dict[str, np.ndarray] = {}
+    if class_labels is not None:
+        kept, small = class_indices(class_labels, min_class_points)
+        where = f"run {run} step {step}" if step >= 0 else source
+        plan.skipped += [
+            f"{where}: class {name} has {n} point(s) (< min_class_points={min_class_points})"
+            for name, n in small.items()
+        ]
+    for index, layer in enumerate(layer_names):
+        common = dict(run=run, step=step, layer=layer, layer_index=index, source=source, kind=kind)
+        plan.units.append(Unit(cls="all", labels=probe_labels, **common))
+        for name, idx in kept.items():
+            plan.units.append(Unit(cls=name, indices=idx, **common))
+    return plan
+
+
+def check_class_mode(mode: str) -> str:
+    if mode not in CLASS_MODES:
+        raise InputError(f"classes must be one of {', '.join(CLASS_MODES)}, got {mode!r}")
+    return mode
+
+
+def _label_name(value: object) -> str:
+    if isinstance(value, np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value.item() if isinstance(value, np.generic) else value)

@@ -1,0 +1,181 @@
+"""Units of work for topology measurements: one (run, step, layer, class) point cloud each.
+
+A unit is small and picklable: it says where its cloud lives (a saved-activations file or a run store,
+a layer, a step, the row indices of its class), not the cloud itself. ``measure_unit`` is a pure function
+of the unit and the parameters: it loads the cloud (memory-mapped), computes persistence and features,
+writes its result atomically to ``OUT/units/<key>.npz`` and returns the table rows. A unit whose result
+file exists with the same parameters is read back instead of recomputed, which is what makes every
+job resumable after a kill.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tda_nn._atomic import write_npz
+from tda_nn.errors import InputError, StoreError
+
+#: A cloud larger than this many bytes (float32) is randomly subsampled by rows before anything else,
+#: with a warning; the persistence computation itself uses landmarks far below this size.
+MAX_CLOUD_BYTES = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class TopologyParams:
+    """Everything that determines a unit's result (hashed into every result file)."""
+
+    homology_dimensions: tuple[int, ...] = (0, 1)
+    metric: str = "euclidean"
+    metric_params: tuple[tuple[str, Any], ...] = ()
+    n_landmarks: int | None = None
+    max_edge_length: float | None = None
+    backend: str = "giotto-ph"
+    coeff: int = 2
+    betti_method: str = "significant"
+    betti_scale: float | None = None
+    intrinsic_dimension: bool = True
+    linear_probe: bool = True
+    random_state: int = 0
+    max_cloud_bytes: int = MAX_CLOUD_BYTES
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["homology_dimensions"] = list(self.homology_dimensions)
+        out["metric_params"] = dict(self.metric_params)
+        return out
+
+    def digest(self) -> str:
+        """A short hash of the parameters; results computed under other parameters are not reused."""
+        blob = json.dumps(self.as_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One point cloud to measure.
+
+    ``source`` is a saved-activations path (``kind="activations"``) or a run-store root
+    (``kind="store"``); ``indices`` are the rows of this unit's class (None: all rows);
+    ``labels`` (probe labels, all rows) are carried only by units whose features need them.
+    """
+
+    run: str
+    step: int
+    layer: str
+    layer_index: int
+    cls: str
+    source: str
+    kind: str
+    indices: np.ndarray | None = field(default=None, compare=False)
+    labels: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """File-safe identifier, unique within a job; also the key into diagrams.npz."""
+        layer = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.layer)
+        cls = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.cls)
+        run = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.run)
+        return f"{run}__s{self.step:08d}__l{self.layer_index:03d}-{layer}__c-{cls}"
+
+
+def load_cloud(unit: Unit, params: TopologyParams) -> tuple[np.ndarray, int, bool]:
+    """Load a unit's cloud as float32 ``(n_points, n_features)``.
+
+    Returns the cloud, the number of rows before any memory-driven subsample, and whether one was
+    taken. Raises InputError (naming source, step, layer, class) for NaN/inf or too few points.
+    """
+    from tda_nn.io import RunStore, load_activations
+
+    if unit.kind == "store":
+        array = RunStore(unit.source).read_activations(unit.step, unit.layer)
+    else:
+        array = load_activations(unit.source)[unit.layer]
+    rows = np.arange(array.shape[0]) if unit.indices is None else np.asarray(unit.indices)
+    n_rows = len(rows)
+    n_features = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
+    max_rows = max(2, params.max_cloud_bytes // (4 * max(n_features, 1)))
+    subsampled = n_rows > max_rows
+    if subsampled:
+        rng = np.random.default_rng(params.random_state)
+        rows = np.sort(rng.choice(rows, size=max_rows, replace=False))
+        warnings.warn(
+            f"{_where(unit)}: {n_rows} x {n_features} does not fit in "
+            f"{params.max_cloud_bytes / 1024**3:.1f} GiB; using a random subsample of {max_rows} rows",
+            stacklevel=2,
+        )
+    cloud = np.asarray(array[rows], dtype=np.float32).reshape(len(rows), -1)
+    if cloud.shape[0] < 2:
+        raise InputError(f"{_where(unit)}: needs at least 2 points, got {cloud.shape[0]}")
+    if not np.isfinite(cloud).all():
+        bad = int((~np.isfinite(cloud)).any(axis=1).sum())
+        raise InputError(f"{_where(unit)}: {bad} point(s) contain NaN or infinite values")
+    return cloud, n_rows, subsampled
+
+
+def measure_unit(unit: Unit, params: TopologyParams, out_dir: str) -> list[dict[str, Any]]:
+    """Compute (or read back) one unit's persistence diagram and table rows.
+
+    Returns one row per homology dimension (see ``tda_nn.analysis.tables`` for the columns).
+    """
+    path = Path(out_dir) / "units" / f"{unit.key}.npz"
+    digest = params.digest()
+    cached = _read_result(path, digest)
+    if cached is not None:
+        return cached
+    cloud, n_rows, subsampled = load_cloud(unit, params)
+    rows, diagram = compute_rows(cloud, unit, params)
+    for row in rows:
+        row["n_points"] = n_rows
+        row["row_subsampled"] = subsampled
+    meta = json.dumps({"digest": digest, "rows": rows}, default=_json_default)
+    write_npz(path, {"diagram": diagram, "meta": np.array(meta)})
+    return rows
+
+
+def compute_rows(
+    cloud: np.ndarray, unit: Unit, params: TopologyParams
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Persistence, Betti numbers and features of one cloud; returns (rows, diagram (n_bars, 3))."""
+    from tda_nn.analysis.measures import measure_cloud
+
+    return measure_cloud(cloud, unit, params)
+
+
+def read_diagram(out_dir: str | Path, unit: Unit) -> np.ndarray:
+    """The stored diagram ``(n_bars, 3)`` of a finished unit."""
+    path = Path(out_dir) / "units" / f"{unit.key}.npz"
+    with np.load(path, allow_pickle=False) as data:
+        return np.asarray(data["diagram"])
+
+
+def _read_result(path: Path, digest: str) -> list[dict[str, Any]] | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+    except (OSError, ValueError, KeyError) as exc:
+        raise StoreError(f"{path}: unreadable unit result ({exc}); delete it to recompute") from exc
+    if meta.get("digest") != digest:
+        return None
+    return list(meta["rows"])
+
+
+def _where(unit: Unit) -> str:
+    step = f" step {unit.step}" if unit.step >= 0 else ""
+    cls = f" class {unit.cls}" if unit.cls != "all" else ""
+    return f"{unit.source}:{step} layer {unit.layer!r}{cls}"
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

@@ -1,0 +1,260 @@
+"""``tda-nn run SPEC --out RUN_DIR``: train → capture → persistence → features → tables → figures.
+
+Run directory::
+
+    RUN_DIR/manifest.json         what ran: the validated spec, its digest, seeds, library versions,
+                                  wall time per phase, and "status" ("running" until the very end)
+    RUN_DIR/spec.json             the validated spec with every default filled in
+    RUN_DIR/runs/<model>_seed<k>/ one training run: its activation store (manifest.json, labels.npy,
+                                  step_*/), checkpoints/ at the capture steps, metrics.csv
+    RUN_DIR/units/                one result file per (run, step, layer, class) persistence unit
+    RUN_DIR/topology.csv          one row per (run, step, layer, class, homology_dim) (+ .parquet)
+    RUN_DIR/metrics.csv           training metrics of every run (+ .parquet)
+    RUN_DIR/diagrams.npz          every diagram, keyed by the tables' ``diagram_key``
+    RUN_DIR/figures/              PNG and SVG figures
+
+Every phase resumes: training from the latest checkpoint, persistence from the finished units, so
+re-running the same command after a kill (SIGKILL included) completes the job without redoing
+finished work and gives the same tables as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tda_nn._atomic import write_json
+from tda_nn.analysis.job import (
+    prepare_output,
+    run_plan,
+    write_diagrams,
+    write_manifest,
+    write_table,
+)
+from tda_nn.analysis.plan import Plan, plan_units
+from tda_nn.analysis.units import TopologyParams
+from tda_nn.errors import InputError
+from tda_nn.pipeline.data import PipelineData, prepare_data
+
+
+def spec_digest(spec: dict[str, Any]) -> str:
+    """Hash of the parts of a spec that determine training (not execution or outputs)."""
+    keep = {k: spec[k] for k in ("seeds", "data", "models", "training", "capture")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def topology_params(spec: dict[str, Any]) -> TopologyParams:
+    """The persistence parameters of a spec's ``topology`` section."""
+    topo = spec["topology"]
+    return TopologyParams(
+        homology_dimensions=tuple(topo["homology_dimensions"]),
+        metric=topo["metric"],
+        metric_params=tuple(sorted(topo["metric_params"].items())),
+        n_landmarks=topo["n_landmarks"],
+        max_edge_length=topo["max_edge_length"],
+        backend=topo["backend"],
+        betti_method=topo["betti_method"],
+        betti_scale=topo["betti_scale"],
+        intrinsic_dimension=topo["intrinsic_dimension"],
+        linear_probe=topo["linear_probe"],
+    )
+
+
+def run_pipeline(
+    spec: dict[str, Any],
+    out_dir: str | Path,
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    overwrite: bool = False,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Run every phase of a validated spec into ``out_dir``; return the final manifest."""
+    out = Path(out_dir)
+    params = topology_params(spec)
+    _check_same_spec(out, spec, overwrite)
+    prepare_output(out, params, overwrite=overwrite, job="run")
+    write_json(out / "spec.json", spec)
+    times: dict[str, float] = {}
+    manifest_extra: dict[str, Any] = {"spec": spec, "spec_digest": spec_digest(spec)}
+    write_manifest(out, status="running", job="run", params=params, extra=manifest_extra)
+
+    t0 = time.perf_counter()
+    data = prepare_data(spec["data"], source=spec["name"])
+    log(f"data: {data.name}: {len(data.X_train)} train, {len(data.X_test)} test, "
+        f"{len(data.X_probe)} probe points, {data.n_classes} classes")
+    runs = {}
+    for model_name, model_spec in spec["models"].items():
+        for seed in spec["seeds"]:
+            run_id = f"{model_name}_seed{seed}"
+            runs[run_id] = _train_one(spec, data, model_name, model_spec, seed, out / "runs" / run_id,
+                                      progress, log)
+    times["training"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    plan = _plan(spec, runs)
+    for message in plan.skipped:
+        log(f"skipped: {message}")
+    execution = spec["execution"]
+    table, diagrams, summary = run_plan(
+        plan,
+        params,
+        out,
+        n_jobs=n_jobs if n_jobs is not None else execution["n_jobs"],
+        scheduler=scheduler if scheduler is not None else execution["scheduler"],
+        progress=progress,
+    )
+    info = {run_id: r["info"] for run_id, r in runs.items()}
+    table.insert(1, "model", table["run"].map(lambda r: info[r]["model"]))
+    table.insert(2, "seed", table["run"].map(lambda r: info[r]["seed"]))
+    metrics = pd.concat([r["metrics"] for r in runs.values()], ignore_index=True)
+    write_table(table, out / "topology.csv")
+    write_table(metrics, out / "metrics.csv")
+    write_diagrams(diagrams, out / "diagrams.npz")
+    times["persistence"] = time.perf_counter() - t0
+    log(f"persistence: {summary.n_units} units on {summary.engine} "
+        f"({summary.n_workers} worker(s)) in {summary.seconds:.1f} s")
+
+    t0 = time.perf_counter()
+    figures: dict[str, list[str]] = {}
+    if spec["outputs"]["figures"]:
+        from tda_nn.plotting import write_standard_figures
+
+        written = write_standard_figures(out / "figures", table, metrics)
+        figures = {k: [str(p.relative_to(out)) for p in v] for k, v in written.items()}
+    times["figures"] = time.perf_counter() - t0
+
+    manifest_extra.update(
+        runs={k: v["info"] for k, v in runs.items()},
+        data=data.describe(),
+        phases_seconds={k: round(v, 3) for k, v in times.items()},
+        execution={"engine": summary.engine, "n_workers": summary.n_workers,
+                   "n_units": summary.n_units},
+        skipped=plan.skipped,
+        figures=figures,
+    )
+    write_manifest(out, status="complete", job="run", params=params, extra=manifest_extra)
+    return json.loads((out / "manifest.json").read_text())
+
+
+def _check_same_spec(out: Path, spec: dict[str, Any], overwrite: bool) -> None:
+    manifest = out / "manifest.json"
+    if overwrite or not manifest.is_file():
+        return
+    try:
+        old = json.loads(manifest.read_text()).get("spec_digest")
+    except ValueError:
+        return
+    if old is not None and old != spec_digest(spec):
+        raise InputError(
+            f"{out}: holds a run of a different spec (data, models, training or capture differ); "
+            "choose another --out or pass --overwrite"
+        )
+
+
+def _train_one(
+    spec: dict[str, Any],
+    data: PipelineData,
+    model_name: str,
+    model_spec: dict[str, Any],
+    seed: int,
+    run_dir: Path,
+    progress: bool,
+    log: Any,
+) -> dict[str, Any]:
+    import math
+
+    from tda_nn.training import TopologyTracker, build_model, train_reference
+    from tda_nn.training.seeding import seed_everything
+
+    seed_everything(seed)
+    model = build_model(
+        {k: v for k, v in model_spec.items() if v is not None} | {"seed": seed},
+        in_features=int(data.X_train.shape[1]),
+        in_shape=data.in_shape,
+        n_classes=data.n_classes,
+    )
+    training = spec["training"]
+    capture = spec["capture"]
+    n = len(data.X_train)
+    per_epoch = 1 if training["batch_size"] is None else math.ceil(n / min(training["batch_size"], n))
+    epochs = capture["epochs"] or range(0, training["epochs"] + 1, capture["every"])
+    schedule = sorted({int(e) * per_epoch for e in epochs})
+    tracker = TopologyTracker(
+        model,
+        capture["layers"],
+        data.X_probe,
+        data.y_probe,
+        store=run_dir,
+        every=schedule,
+        model_info={"name": model_name, **model_spec, "seed": seed},
+        data_info=data.describe(),
+    )
+    result = train_reference(
+        model,
+        data.X_train,
+        data.y_train,
+        data.X_test,
+        data.y_test,
+        epochs=training["epochs"],
+        optimizer=training["optimizer"],
+        lr=training["lr"],
+        batch_size=training["batch_size"],
+        seed=seed,
+        lr_decay=tuple(training["lr_decay"]) if training["lr_decay"] else None,
+        target_train_accuracy=training["target_train_accuracy"],
+        tracker=tracker,
+        progress=progress,
+    )
+    log(f"trained {model_name} seed {seed}: {result.steps} steps, train accuracy "
+        f"{result.final_train_accuracy:.3f}, test accuracy {result.final_test_accuracy:.3f}"
+        + (" (resumed)" if result.resumed_from is not None else ""))
+    metrics = result.metrics.copy()
+    metrics.insert(0, "run", f"{model_name}_seed{seed}")
+    metrics.insert(1, "model", model_name)
+    metrics.insert(2, "seed", seed)
+    info = {
+        "model": model_name,
+        "seed": seed,
+        "store": str(run_dir),
+        "layers": tracker.layer_names,
+        "steps_captured": tracker.steps,
+        "final_train_accuracy": result.final_train_accuracy,
+        "final_test_accuracy": result.final_test_accuracy,
+        "reached_target": result.reached_target,
+        "stop_reason": result.stop_reason,
+    }
+    return {"info": info, "metrics": metrics, "store": tracker.store}
+
+
+def _plan(spec: dict[str, Any], runs: dict[str, dict[str, Any]]) -> Plan:
+    classes = spec["topology"]["classes"]
+    plan = Plan()
+    for run_id, run in runs.items():
+        store = run["store"]
+        for step in store.steps:
+            if classes == "predicted":
+                class_labels = store.read_predictions(step)
+            elif classes == "true":
+                class_labels = store.labels
+            else:
+                class_labels = None
+            plan_units(
+                run=run_id,
+                source=str(store.root),
+                kind="store",
+                step=step,
+                layer_names=store.layer_names,
+                class_labels=None if class_labels is None else np.asarray(class_labels),
+                probe_labels=store.labels,
+                min_class_points=spec["topology"]["min_class_points"],
+                plan=plan,
+            )
+    return plan
