@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tda_nn import __version__
 from tda_nn.errors import TdaNnError
 
-COMMANDS = ("run", "persistence")
+COMMANDS = ("run", "persistence", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -141,6 +141,13 @@ def run_pipeline(
         figures=figures,
     )
     write_manifest(out, status="complete", job="run", params=params, extra=manifest_extra)
+    if spec["outputs"]["report"]:
+        from tda_nn.report import build_report
+
+        t0 = time.perf_counter()
+        path = build_report(out)
+        manifest_extra["report"] = {"path": str(path), "seconds": round(time.perf_counter() - t0, 3)}
+        write_manifest(out, status="complete", job="run", params=params, extra=manifest_extra)
     return json.loads((out / "manifest.json").read_text())
 
 
