@@ -40,7 +40,7 @@ def test_betti_numbers_of_known_layers_and_table_contract(acts, tmp_path, capsys
     assert main(["persistence", str(acts), "--out", str(out), "--no-progress"]) == 0
     table = pd.read_csv(out / "betti.csv")
     assert list(table.columns[:5]) == ["layer", "layer_index", "class", "homology_dim", "betti"]
-    for column in ["betti_method", "betti_threshold", "n_points", "n_points_used", "error_bound",
+    for column in ["betti_method", "resolution", "min_lifetime", "n_certain_bars", "n_points", "n_points_used", "error_bound",
                    "total_persistence", "intrinsic_dimension", "linear_probe_accuracy", "diagram_key"]:
         assert column in table.columns, column
     assert _betti(table, "enc.circle") == (1, 1)

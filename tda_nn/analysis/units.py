@@ -35,6 +35,7 @@ class TopologyParams:
     homology_dimensions: tuple[int, ...] = (0, 1)
     metric: str = "euclidean"
     metric_params: tuple[tuple[str, Any], ...] = ()
+    subsample: str = "auto"
     n_landmarks: int | None = None
     max_edge_length: float | None = None
     backend: str = "giotto-ph"
@@ -83,7 +84,8 @@ class Unit:
         layer = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.layer)
         cls = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.cls)
         run = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.run)
-        return f"{run}__s{self.step:08d}__l{self.layer_index:03d}-{layer}__c-{cls}"
+        unit = f"l{self.layer_index:03d}-{layer}__c-{cls}"
+        return unit if self.step < 0 else f"{run}__s{self.step:08d}__{unit}"
 
 
 def load_cloud(unit: Unit, params: TopologyParams) -> tuple[np.ndarray, int, bool]:

@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         choices=("euclidean", "cosine", "knn_geodesic"))
     parser.add_argument("--n-neighbors", type=int, default=None,
                         help="k of the kNN graph for --metric knn_geodesic")
+    parser.add_argument("--subsample", default="auto", choices=("auto", "maxmin", "random", "none"),
+                        help="auto: maxmin landmarks for clouds larger than --n-landmarks; none: exact")
     parser.add_argument("--n-landmarks", type=int, default=None,
                         help="maxmin landmarks per cloud (default: the library default)")
     parser.add_argument("--max-edge-length", type=float, default=None,
@@ -79,6 +81,7 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
         homology_dimensions=tuple(range(args.maxdim + 1)),
         metric=args.metric,
         metric_params=tuple(sorted(metric_params.items())),
+        subsample=args.subsample,
         n_landmarks=args.n_landmarks,
         max_edge_length=args.max_edge_length,
         backend=args.backend,

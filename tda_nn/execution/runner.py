@@ -126,7 +126,8 @@ def _run_dask(
         futures = client.map(fn, units, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(units)
-        for future in _progress(as_completed(futures), progress, desc, len(units)):
+        done = as_completed(futures, loop=client.loop)
+        for future in _progress(done, progress, desc, len(units)):
             results[index[future.key]] = future.result()
         return results, n_workers
     finally:

@@ -56,6 +56,7 @@ def topology_params(spec: dict[str, Any]) -> TopologyParams:
         homology_dimensions=tuple(topo["homology_dimensions"]),
         metric=topo["metric"],
         metric_params=tuple(sorted(topo["metric_params"].items())),
+        subsample=topo["subsample"],
         n_landmarks=topo["n_landmarks"],
         max_edge_length=topo["max_edge_length"],
         backend=topo["backend"],

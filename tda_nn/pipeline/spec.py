@@ -30,6 +30,7 @@ A spec is YAML with these sections (every key optional unless marked; defaults s
       min_class_points: 20
       metric: euclidean               # euclidean | cosine | knn_geodesic
       metric_params: {}
+      subsample: auto                 # auto | maxmin | random | none (exact, small clouds only)
       n_landmarks: null               # null = the library default
       max_edge_length: null           # null = no threshold
       backend: giotto-ph
@@ -137,6 +138,8 @@ SCHEMA = Section(
                 "metric": Field((str,), default="euclidean",
                                 choices=("euclidean", "cosine", "knn_geodesic")),
                 "metric_params": Field((dict,), default={}),
+                "subsample": Field((str,), default="auto",
+                                   choices=("auto", "maxmin", "random", "none")),
                 "n_landmarks": Field((int, None), check=positive),
                 "max_edge_length": Field((float, None), check=positive),
                 "backend": Field((str,), default="giotto-ph",
