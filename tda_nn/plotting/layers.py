@@ -198,8 +198,13 @@ def plot_betti_by_layer(
             ax.set_title(f"H{d}")
             if value == "betti":
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+                top = float(np.nanmax(summary["mean"] + summary["error"].fillna(0)))
+                ax.set_ylim(-0.3, max(top, 1.0) + 0.3)  # integer ticks even when all counts are 0
         if by is not None:
-            axes[-1].legend(title=by, loc="best")
+            outside = n_groups > 4  # many classes: keep the legend off the data
+            axes[-1].legend(title=by, loc="upper left" if outside else "best",
+                            bbox_to_anchor=(1.02, 1.0) if outside else None,
+                            ncols=2 if n_groups > 8 else 1)
         n_max = int(summary["n"].max())
         rep = replicate_column(table) or "replicate"
         at = select_step(table, step)[1]
