@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tda_nn import __version__
 from tda_nn.errors import TdaNnError
 
-COMMANDS = ("run", "persistence", "report")
+COMMANDS = ("run", "persistence", "report", "compare", "extract")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,8 +19,8 @@ points, same labels).
 
 Writes DIR/distances.csv (model_a, layer_a, model_b, layer_b, homology_dim, metric, distance: the
 full layer x layer matrix of every pair of models; metric "1-linear_cka" is the CKA baseline),
-DIR/null.csv (distances between seeds of one architecture, or between a model and bootstrap
-resamples of its probe points), DIR/summary.csv (per pair of architectures, homology dimension and
+DIR/null.csv (distances between seeds of one architecture, or between one model's diagrams on two
+bootstrap resamples of the probe points), DIR/summary.csv (per pair of architectures, homology dimension and
 metric: the mean distance over layers aligned by relative depth against that null: z, p-value,
 ratio to the null median, and which null was used in null_kind), DIR/figures/ (heatmaps,
 side-by-side barcodes and persistence diagrams of chosen layers) and DIR/manifest.json.
@@ -56,12 +56,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--null", default="auto", choices=("auto", "seeds", "bootstrap", "none"),
                         help="null: seeds of one architecture, bootstrap resamples, or none "
                              "(auto: seeds where there are two or more)")
-    parser.add_argument("--n-bootstrap", type=int, default=10, help="resamples per model (default 10)")
+    parser.add_argument("--n-bootstrap", type=int, default=5,
+                        help="bootstrap null replicates per model, each a pair of resamples "
+                             "of the probe points (default 5)")
     parser.add_argument("--normalize", default="none", choices=("none", "rms"),
                         help="rms: divide each diagram by its cloud's RMS radius (compare shapes, "
                              "not scales)")
     parser.add_argument("--n-landmarks", type=int, default=None,
                         help="maxmin landmarks of computed diagrams (default: the library default)")
+    parser.add_argument("--subsample", default="auto", choices=("auto", "maxmin", "random", "none"),
+                        help="points of computed diagrams: auto (maxmin landmarks, the library "
+                             "default) or none (exact, all points)")
     parser.add_argument("--pairs", default=None,
                         help="architecture pairs to compare, e.g. 'relu_mlp:tanh_mlp,relu_mlp:cnn' "
                              "(default: all pairs)")
@@ -132,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         null=args.null,
         n_bootstrap=args.n_bootstrap,
         n_landmarks=args.n_landmarks,
+        subsample=args.subsample,
         random_state=args.seed,
         normalize=args.normalize,
         comparisons=_pairs(args.pairs),

@@ -22,12 +22,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tda_nn.pipeline.spec import spec_kind
+
+    start = time.perf_counter()
+    progress = not args.no_progress and sys.stderr.isatty()
+    kind = spec_kind(args.spec)
+    if kind == "compare":
+        from tda_nn.compare.job import run_compare_spec
+
+        manifest = run_compare_spec(
+            args.spec, args.out, n_jobs=args.n_jobs, scheduler=args.scheduler, progress=progress,
+            overwrite=args.overwrite, log=lambda msg: print(msg, flush=True),
+        )
+        outputs = manifest.get("outputs", {})
+        print(f"\ndone in {time.perf_counter() - start:.1f} s; outputs in {args.out}: "
+              + ", ".join(str(v) for v in (outputs.values() if isinstance(outputs, dict) else outputs)))
+        return 0
     from tda_nn.pipeline.run import run_pipeline
     from tda_nn.pipeline.spec import load_spec
 
-    start = time.perf_counter()
     spec = load_spec(args.spec)
-    progress = not args.no_progress and sys.stderr.isatty()
     manifest = run_pipeline(
         spec,
         args.out,

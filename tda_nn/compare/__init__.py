@@ -19,6 +19,9 @@ from typing import Any
 
 # public name -> module that defines it
 _EXPORTS = {
+    "compare_job": "tda_nn.compare.job",
+    "run_compare_spec": "tda_nn.compare.job",
+    "CompareOptions": "tda_nn.compare.job",
     "DistanceSpec": "tda_nn.compare.distances",
     "diagram_distance": "tda_nn.compare.distances",
     "pairwise_diagram_distances": "tda_nn.compare.distances",

@@ -96,8 +96,12 @@ MODEL = Section(
     open_keys=False,
 )
 
+#: Spec kinds ``tda-nn run`` dispatches on (the ``kind:`` key; default "run").
+KINDS = ("run", "compare")
+
 SCHEMA = Section(
     {
+        "kind": Field((str,), default="run", choices=("run",)),
         "name": Field((str, None)),
         "description": Field((str, None)),
         "seeds": Field((list,), default=[0], check=int_list(0)),
@@ -165,6 +169,28 @@ SCHEMA = Section(
 )
 
 
+def spec_kind(path: str | Path) -> str:
+    """The ``kind`` of a YAML spec ("run" when absent), or InputError for an unknown kind."""
+    raw = _read_yaml(Path(path))
+    kind = raw.get("kind", "run") if isinstance(raw, dict) else "run"
+    if kind not in KINDS:
+        raise InputError(f"{path}: kind: unknown spec kind {kind!r}; expected one of {', '.join(KINDS)}")
+    return str(kind)
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    if not path.is_file():
+        raise InputError(f"{path}: pipeline spec not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{where}") from exc
+
+
 def load_spec(path: str | Path) -> dict[str, Any]:
     """Read and validate a pipeline spec; return it with every default filled in.
 
@@ -173,18 +199,8 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     InputError
         One line naming the file and every unknown key or bad value.
     """
-    import yaml
-
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: pipeline spec not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from exc
-    return validate_spec(raw, source=str(path), default_name=path.stem)
+    return validate_spec(_read_yaml(path), source=str(path), default_name=path.stem)
 
 
 def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run") -> dict[str, Any]:
