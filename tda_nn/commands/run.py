@@ -35,8 +35,11 @@ def run(args: argparse.Namespace) -> int:
             overwrite=args.overwrite, log=lambda msg: print(msg, flush=True),
         )
         outputs = manifest.get("outputs", {})
-        print(f"\ndone in {time.perf_counter() - start:.1f} s; outputs in {args.out}: "
-              + ", ".join(str(v) for v in (outputs.values() if isinstance(outputs, dict) else outputs)))
+        values = outputs.values() if isinstance(outputs, dict) else outputs
+        files = [str(v) for v in values if not isinstance(v, list | tuple)]
+        n_figures = sum(len(v) for v in values if isinstance(v, list | tuple))
+        print(f"\ndone in {time.perf_counter() - start:.1f} s; wrote {', '.join(files)}"
+              + (f" and {n_figures} figure files under {args.out}/figures/" if n_figures else ""))
         return 0
     from tda_nn.pipeline.run import run_pipeline
     from tda_nn.pipeline.spec import load_spec
