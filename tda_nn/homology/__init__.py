@@ -1,1 +1,51 @@
-"""tda_nn.homology"""
+"""Persistent homology of point clouds: from clouds to persistence diagrams you can trust.
+
+- :class:`VietorisRipsPersistence`: collection of clouds in, giotto-tda-layout diagrams
+  ``(n_clouds, n_features, 3)`` out, with per-cloud covering radius and error bound.
+- :func:`compute_persistence`: the pure per-cloud unit of work, returning a
+  :class:`PersistenceResult` (what executors schedule).
+- :func:`maxmin_landmarks`, :func:`random_subsample`: subsamples with their covering radius.
+- :func:`metric_space`: Euclidean, cosine, k-NN-graph hop-count (Naitzat et al. 2020) and
+  precomputed distances.
+- :func:`run_backend`: giotto-ph (default), ripser.py, GUDHI, giotto-tda behind one signature.
+
+See :mod:`tda_nn.homology.unit` for how the defaults are chosen and what they cost, and
+:mod:`tda_nn.features.betti` for turning diagrams into Betti numbers. Names are imported lazily,
+so a worker that only runs :func:`compute_persistence` never imports scikit-learn's estimator
+machinery.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_EXPORTS = {
+    "BACKENDS": "tda_nn.homology.backends",
+    "run_backend": "tda_nn.homology.backends",
+    "METRICS": "tda_nn.homology.metrics",
+    "metric_space": "tda_nn.homology.metrics",
+    "VietorisRipsPersistence": "tda_nn.homology.persistence",
+    "check_point_clouds": "tda_nn.homology.persistence",
+    "pad_diagrams": "tda_nn.homology.persistence",
+    "Subsample": "tda_nn.homology.subsample",
+    "maxmin_landmarks": "tda_nn.homology.subsample",
+    "random_subsample": "tda_nn.homology.subsample",
+    "DEFAULT_N_LANDMARKS": "tda_nn.homology.unit",
+    "PersistenceResult": "tda_nn.homology.unit",
+    "compute_persistence": "tda_nn.homology.unit",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tda_nn.homology' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

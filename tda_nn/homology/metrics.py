@@ -1,0 +1,265 @@
+"""Metric spaces over one point cloud: the distances persistence is computed from.
+
+Each metric is wrapped in a small object that answers the three questions the rest of
+:mod:`tda_nn.homology` asks, without ever forming the full ``n x n`` matrix unless asked to:
+
+- ``row(i)``: distances from point ``i`` to every point (used by maxmin landmark selection, may be
+  float32-accurate);
+- ``nearest(idx)``: for every point, its exact distance to the nearest point of ``idx`` (the
+  covering radius of a subsample is the maximum of this);
+- ``matrix(idx)``: the exact pairwise distance matrix of the points ``idx`` (what the backends get).
+
+Metrics
+-------
+``"euclidean"``
+    Straight-line distance. Rows are computed from one matrix-vector product against a centred
+    float32 copy (fast, ``O(n d)`` per row); exact quantities in float64 by chunks of rows.
+``"cosine"``
+    ``1 - cos(angle)`` between rows, i.e. ``|u - v|^2 / 2`` for the rows ``u, v`` scaled to unit
+    length. It is not a metric (no triangle inequality), so landmarks are chosen in the chordal
+    metric ``|u - v|`` (same order of distances) and the landmark error bound is derived there:
+    with chordal covering radius ``e`` and chordal diameter at most ``E`` the nearest-landmark map
+    distorts every cosine distance by at most ``2 e E`` (see :meth:`CosineSpace.error_bound`).
+``"knn_geodesic"``
+    The hop-count distance in the unweighted, symmetrised k-nearest-neighbour graph (Naitzat et al.,
+    JMLR 2020): ``metric_params={"n_neighbors": k}`` (default 14). Pairs in different components of
+    the graph are at infinite distance. The graph is built on the full cloud (Euclidean
+    neighbours, scikit-learn's ``NearestNeighbors``: up to ``O(n^2 d)`` time in high dimension);
+    distances are breadth-first searches from the points asked for (``O(n k)`` each).
+``"precomputed"``
+    The cloud is already a square distance matrix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tda_nn.errors import InputError
+
+METRICS = ("euclidean", "cosine", "knn_geodesic", "precomputed")
+
+# rows per chunk when exact distances to a set of points are computed (bounded extra memory)
+_CHUNK_BYTES = 64 * 2**20
+
+
+def _chunks(n: int, width: int) -> list[slice]:
+    step = max(1, _CHUNK_BYTES // (8 * max(width, 1)))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+class EuclideanSpace:
+    """Euclidean distances between the rows of ``X`` (shape ``(n, d)``, float32 or float64).
+
+    ``X`` is not copied: exact quantities are computed by chunks of rows, centred and promoted
+    to float64 on the fly; only a centred float32 copy (for the fast ``row``) is kept.
+    """
+
+    name = "euclidean"
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.n = X.shape[0]
+        self.shift = X.mean(axis=0, dtype=np.float64)
+        self.scale = np.ones(self.n)
+        self._X32: np.ndarray | None = None
+        self.sq = np.empty(self.n)
+        for rows in _chunks(self.n, X.shape[1]):
+            A = self.exact(rows)
+            self.sq[rows] = np.einsum("ij,ij->i", A, A)
+
+    def exact(self, rows) -> np.ndarray:
+        """Rows of the centred (cosine: unit-scaled) cloud in float64, shape ``(len(rows), d)``."""
+        scale = self.scale[rows]
+        return (np.asarray(self.X[rows], dtype=np.float64) - self.shift) * np.reshape(
+            scale, (-1, 1)
+        )
+
+    def row(self, i: int) -> np.ndarray:
+        """Distances from point ``i`` to all points, float32-accurate, shape ``(n,)``."""
+        if self._X32 is None:
+            self._X32 = np.empty(self.X.shape, dtype=np.float32)
+            for rows in _chunks(self.n, self.X.shape[1]):
+                self._X32[rows] = self.exact(rows)
+            self._sq32 = np.einsum("ij,ij->i", self._X32, self._X32)
+        d2 = self._sq32 - 2.0 * (self._X32 @ self._X32[i]) + self._sq32[i]
+        return np.sqrt(np.maximum(d2, 0.0))
+
+    def nearest(self, idx: np.ndarray) -> np.ndarray:
+        """Exact distance from every point to its nearest point of ``idx``, shape ``(n,)``."""
+        idx = np.asarray(idx)
+        L = self.exact(idx)
+        out = np.empty(self.n)
+        for rows in _chunks(self.n, max(len(idx), self.X.shape[1])):
+            d2 = self.sq[rows, None] + self.sq[None, idx] - 2.0 * (self.exact(rows) @ L.T)
+            out[rows] = np.sqrt(np.maximum(d2, 0.0).min(axis=1))
+        out[idx] = 0.0
+        return out
+
+    def matrix(self, idx: np.ndarray) -> np.ndarray:
+        """Exact pairwise distances of the points ``idx``, shape ``(m, m)``."""
+        from scipy.spatial.distance import pdist, squareform
+
+        return squareform(pdist(self.exact(np.asarray(idx))))
+
+    def error_bound(self, covering_radius: float) -> float:
+        """Bottleneck bound between the diagrams of a subsample and of the whole cloud."""
+        return 2.0 * covering_radius
+
+
+class CosineSpace(EuclideanSpace):
+    """Cosine distances ``1 - cos`` between the rows of ``X``: chordal distances on the sphere.
+
+    ``row`` and ``nearest`` return chordal distances ``|u - v|`` of the unit-scaled rows; ``matrix``
+    returns cosine distances ``|u - v|^2 / 2``. Covering radii are converted by ``to_metric``.
+    """
+
+    name = "cosine"
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.n = X.shape[0]
+        self.shift = np.zeros(X.shape[1])
+        norms = np.empty(self.n)
+        for rows in _chunks(self.n, X.shape[1]):
+            norms[rows] = np.linalg.norm(np.asarray(X[rows], dtype=np.float64), axis=1)
+        if np.any(norms == 0):
+            raise InputError(
+                f"metric='cosine' needs nonzero rows; row {int(np.argmin(norms))} is all zeros"
+            )
+        self.scale = 1.0 / norms
+        self.sq = np.ones(self.n)
+        self._X32 = None
+        # chordal diameter bound: by the triangle inequality, at most twice the largest distance
+        # to any one point (and never more than 2)
+        u0 = self.exact([0])[0]
+        far = max(
+            float(np.linalg.norm(self.exact(rows) - u0, axis=1).max())
+            for rows in _chunks(self.n, X.shape[1])
+        )
+        self.chordal_diameter = float(min(2.0, 2.0 * far))
+
+    def matrix(self, idx: np.ndarray) -> np.ndarray:
+        return 0.5 * super().matrix(idx) ** 2
+
+    @staticmethod
+    def to_metric(chordal: float) -> float:
+        """Convert a chordal distance to the cosine distance ``e^2 / 2``."""
+        return 0.5 * chordal**2
+
+    def error_bound(self, covering_radius: float) -> float:
+        """Bottleneck bound from the chordal covering radius (see the module docstring)."""
+        return 2.0 * covering_radius * self.chordal_diameter
+
+
+class GraphSpace:
+    """Hop-count distances in the symmetrised unweighted k-nearest-neighbour graph of ``X``."""
+
+    name = "knn_geodesic"
+
+    def __init__(self, X: np.ndarray, n_neighbors: int = 14) -> None:
+        from sklearn.neighbors import NearestNeighbors
+
+        self.n = X.shape[0]
+        if int(n_neighbors) != n_neighbors or n_neighbors < 1:
+            raise InputError(
+                f"metric_params['n_neighbors'] must be a positive integer, got {n_neighbors!r}"
+            )
+        k = min(int(n_neighbors), self.n - 1)
+        if k < 1:
+            self.graph = None
+            return
+        nn = NearestNeighbors(n_neighbors=k).fit(X)
+        A = nn.kneighbors_graph(mode="connectivity")
+        self.graph = (A + A.T).tocsr()
+        self.graph.data[:] = 1.0
+
+    def _bfs(self, idx: np.ndarray) -> np.ndarray:
+        from scipy.sparse.csgraph import shortest_path
+
+        idx = np.atleast_1d(np.asarray(idx))
+        if self.graph is None:
+            out = np.full((len(idx), self.n), np.inf)
+            out[np.arange(len(idx)), idx] = 0.0
+            return out
+        return shortest_path(self.graph, method="D", unweighted=True, indices=idx)
+
+    def row(self, i: int) -> np.ndarray:
+        return self._bfs(np.array([i]))[0]
+
+    def nearest(self, idx: np.ndarray) -> np.ndarray:
+        from scipy.sparse.csgraph import dijkstra
+
+        idx = np.asarray(idx)
+        if self.graph is None:
+            out = np.full(self.n, np.inf)
+            out[idx] = 0.0
+            return out
+        return dijkstra(self.graph, unweighted=True, indices=idx, min_only=True)
+
+    def matrix(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx)
+        return self._bfs(idx)[:, idx]
+
+    def error_bound(self, covering_radius: float) -> float:
+        return 2.0 * covering_radius
+
+
+class PrecomputedSpace:
+    """A cloud given as its square distance matrix ``D`` (shape ``(n, n)``)."""
+
+    name = "precomputed"
+
+    def __init__(self, D: np.ndarray) -> None:
+        D = np.asarray(D, dtype=np.float64)
+        if D.ndim != 2 or D.shape[0] != D.shape[1]:
+            raise InputError(f"metric='precomputed' needs square matrices, got shape {D.shape}")
+        if np.any(np.isnan(D)) or np.any(D < 0):
+            raise InputError("metric='precomputed' needs distances >= 0 without NaN")
+        self.D = np.minimum(D, D.T)
+        np.fill_diagonal(self.D, 0.0)
+        self.n = D.shape[0]
+
+    def row(self, i: int) -> np.ndarray:
+        return self.D[i]
+
+    def nearest(self, idx: np.ndarray) -> np.ndarray:
+        return self.D[:, np.asarray(idx)].min(axis=1)
+
+    def matrix(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx)
+        return self.D[np.ix_(idx, idx)]
+
+    def error_bound(self, covering_radius: float) -> float:
+        return 2.0 * covering_radius
+
+
+MetricSpace = EuclideanSpace | CosineSpace | GraphSpace | PrecomputedSpace
+
+
+def metric_space(
+    cloud: np.ndarray, metric: str, metric_params: dict | None = None
+) -> MetricSpace:
+    """Wrap one cloud in the metric space object for ``metric``.
+
+    Parameters
+    ----------
+    cloud : ndarray of shape (n_points, n_features), or (n_points, n_points) if precomputed
+    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+    metric_params : dict or None
+        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other metric takes parameters.
+    """
+    params = dict(metric_params or {})
+    if metric == "knn_geodesic":
+        unknown = set(params) - {"n_neighbors"}
+        if unknown:
+            raise InputError(f"metric_params: unknown key(s) {sorted(unknown)} for knn_geodesic")
+        return GraphSpace(cloud, n_neighbors=params.get("n_neighbors", 14))
+    if params:
+        raise InputError(f"metric_params: metric={metric!r} takes no parameters, got {params}")
+    if metric == "euclidean":
+        return EuclideanSpace(cloud)
+    if metric == "cosine":
+        return CosineSpace(cloud)
+    if metric == "precomputed":
+        return PrecomputedSpace(cloud)
+    raise InputError(f"metric must be one of {METRICS}, got {metric!r}")
