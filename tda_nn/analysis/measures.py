@@ -47,8 +47,11 @@ def measure_cloud(
         kwargs["n_landmarks"] = params.n_landmarks
     result = compute_persistence(cloud, **kwargs)
     dims = list(params.homology_dimensions)
+    # cosine diagrams are in squared-chordal units: the significance rule needs distance_power=2
+    power = 2 if params.metric == "cosine" else 1
     betti = betti_numbers(
-        result.diagram, params.betti_method, scale=params.betti_scale, homology_dimensions=dims
+        result.diagram, params.betti_method, scale=params.betti_scale, homology_dimensions=dims,
+        distance_power=power,
     )[0]
     rho = resolution(result.diagram) if 0 in dims else math.nan
     intrinsic = math.nan
