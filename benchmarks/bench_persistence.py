@@ -25,8 +25,9 @@ Usage::
     python benchmarks/bench_persistence.py                  # full (giotto-tda takes long)
     python benchmarks/bench_persistence.py --cases big-50000x512 --tools ours
 
-``--giotto-python`` names the interpreter with giotto-tda (default ``/tmp/venv-giotto/bin/python``
-or ``$TDA_NN_GIOTTO_PYTHON``); the other tools run with this interpreter. A tool that is not
+``--giotto-python`` names the interpreter with giotto-tda (default the repository's
+``.venv-giotto/bin/python``, made by ``make setup STACK=giotto``, or ``$TDA_NN_GIOTTO_PYTHON``);
+the other tools run with this interpreter. A tool that is not
 installed, or that exceeds ``--timeout`` seconds, is reported as such.
 """
 
@@ -179,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", nargs="*", default=list(TOOLS), choices=TOOLS)
     parser.add_argument("--repeats", type=int, default=None, help="runs per (tool, case)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    repo_giotto = Path(__file__).resolve().parents[1] / ".venv-giotto" / "bin" / "python"
     parser.add_argument("--giotto-python", default=os.environ.get(
-        "TDA_NN_GIOTTO_PYTHON", "/tmp/venv-giotto/bin/python"))
+        "TDA_NN_GIOTTO_PYTHON", str(repo_giotto)))
     parser.add_argument("--tool", help=argparse.SUPPRESS)
     parser.add_argument("--clouds", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
