@@ -6,8 +6,7 @@ Heavy dependencies (torch, giotto-ph, ...) are imported lazily: ``import tda_nn`
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -22,15 +21,5 @@ _EXPORTS = {
     "TdaNnError": "tda_nn.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tda_nn' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__all__ = [*__all__, "__version__"]

@@ -17,8 +17,7 @@ machinery.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -37,15 +36,4 @@ _EXPORTS = {
     "compute_persistence": "tda_nn.homology.unit",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tda_nn.homology' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -10,8 +10,7 @@ Names are imported lazily so that ``import tda_nn.models`` does not import torch
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -25,17 +24,4 @@ _EXPORTS = {
     "tokenize": "tda_nn.models.text",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tda_nn.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(globals()))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -16,8 +16,7 @@ Names are loaded on first access, so importing this package does not import torc
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
 _EXPORTS = {
     "TopologyTracker": "tda_nn.training.tracker",
@@ -40,15 +39,4 @@ _EXPORTS = {
     "load_model_state": "tda_nn.training.checkpoints",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tda_nn.training' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
