@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from tda_nn import __version__
 from tda_nn.errors import TdaNnError
 
-COMMANDS = ("run", "persistence", "report", "compare", "extract")
+COMMANDS = ("run", "persistence", "report", "compare", "extract", "experiment")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run only these pipeline entries (the analysis uses every finished one)")
     parser.add_argument("--analyse-only", action="store_true",
                         help="only redo the analysis and verdict of finished pipelines")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="recompute persistence of pipelines whose topology parameters changed")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -27,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         result = analyse_experiment(args.out)
     else:
         result = run_experiment(
-            args.spec, args.out, n_jobs=args.n_jobs, only=args.only,
+            args.spec, args.out, n_jobs=args.n_jobs, only=args.only, overwrite=args.overwrite,
             progress=not args.no_progress and sys.stderr.isatty(),
             log=lambda msg: print(msg, flush=True),
         )

@@ -27,6 +27,13 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     progress = not args.no_progress and sys.stderr.isatty()
     kind = spec_kind(args.spec)
+    if kind == "experiment":
+        from tda_nn.commands import experiment
+
+        return experiment.run(argparse.Namespace(
+            spec=args.spec, out=args.out, n_jobs=args.n_jobs, only=None, analyse_only=False,
+            no_progress=args.no_progress,
+        ))
     if kind == "compare":
         from tda_nn.compare.job import run_compare_spec
 

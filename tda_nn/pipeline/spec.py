@@ -97,7 +97,7 @@ MODEL = Section(
 )
 
 #: Spec kinds ``tda-nn run`` dispatches on (the ``kind:`` key; default "run").
-KINDS = ("run", "compare")
+KINDS = ("run", "compare", "experiment")
 
 SCHEMA = Section(
     {

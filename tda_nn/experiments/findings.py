@@ -1,0 +1,493 @@
+"""The findings of Naitzat et al. (2020) and the competing measures, as tidy results with uncertainty.
+
+Every function takes the tables of :mod:`tda_nn.experiments.tables` and returns a DataFrame of
+estimates. Uncertainty is over training runs (seeds): a percentile bootstrap of the mean over runs
+(2,000 resamples, seeded), reported as ``estimate, ci_low, ci_high, n`` (``n`` = runs). A per-run
+quantity is computed first, so classes and layers of one run never count as independent samples.
+
+Definitions (per run, at its last captured step unless said otherwise; ``C(p)`` is the mean over
+the class clouds, split by predicted label, of ``beta_0 + beta_1 + beta_2`` at relative depth
+``p``; the input is ``p = 0`` and the last captured layer ``p = 1``):
+
+- **remaining complexity** ``r(p) = (C(p) - 1) / (C(0) - 1)``: 1 at the input, 0 when every class
+  is a single contractible piece (NaN when ``C(0) <= 1``: nothing to simplify);
+- **area** ``A = integral of r over [0, 1]`` (trapezoids over the captured layers): small when the
+  reduction happens early; **half depth**: the first ``p`` with ``r(p) <= 1/2``;
+- **reduction centroid** ``sum_i p_i d_i / sum_i d_i`` with ``d_i = max(C(p_{i-1}) - C(p_i), 0)``:
+  where in depth the reduction happens (1 = all in the last layer); **end share**: the share of
+  ``sum d_i`` at ``p_i > 0.75``; **contributing layers**: how many ``d_i`` carry at least 10% of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tda_nn.experiments.tables import class_complexity, final_rows, layer_complexity
+
+N_BOOT = 2000
+SEED = 0
+ACTIVATION_ORDER = ("relu", "leaky_relu", "tanh")
+
+
+# -- uncertainty ---------------------------------------------------------------------------------
+def bootstrap_mean(values: Sequence[float], n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, float]:
+    """Mean of ``values`` (NaN dropped) with a 95% percentile-bootstrap interval.
+
+    Returns
+    -------
+    dict with ``estimate, ci_low, ci_high, n`` (NaN interval for fewer than 2 values).
+    """
+    x = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
+    if len(x) == 0:
+        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
+    if len(x) == 1:
+        return {"estimate": float(x[0]), "ci_low": np.nan, "ci_high": np.nan, "n": 1}
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return {"estimate": float(x.mean()), "ci_low": float(lo), "ci_high": float(hi), "n": len(x)}
+
+
+def bootstrap_difference(
+    a: Sequence[float], b: Sequence[float], n_boot: int = N_BOOT, seed: int = SEED
+) -> dict[str, float]:
+    """``mean(a) - mean(b)`` with a 95% percentile-bootstrap interval (groups resampled apart)."""
+    x = np.asarray([v for v in a if np.isfinite(v)], dtype=np.float64)
+    y = np.asarray([v for v in b if np.isfinite(v)], dtype=np.float64)
+    if len(x) == 0 or len(y) == 0:
+        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": len(x) + len(y)}
+    est = float(x.mean() - y.mean())
+    if len(x) < 2 or len(y) < 2:
+        return {"estimate": est, "ci_low": np.nan, "ci_high": np.nan, "n": len(x) + len(y)}
+    rng = np.random.default_rng(seed)
+    mx = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
+    my = y[rng.integers(0, len(y), size=(n_boot, len(y)))].mean(axis=1)
+    lo, hi = np.percentile(mx - my, [2.5, 97.5])
+    return {"estimate": est, "ci_low": float(lo), "ci_high": float(hi), "n": len(x) + len(y)}
+
+
+def _row(**fields: object) -> dict[str, object]:
+    return dict(fields)
+
+
+# -- per-run reduction profiles --------------------------------------------------------------------
+def profile_summary(positions: Sequence[float], complexity: Sequence[float]) -> dict[str, float]:
+    """Area, half depth, centroid, end share and contributing layers of one profile.
+
+    Parameters
+    ----------
+    positions : (n_layers,) relative depths, increasing, starting at 0 (the input)
+    complexity : (n_layers,) class-mean complexity ``C(p)`` at those depths
+    """
+    p = np.asarray(positions, dtype=np.float64)
+    c = np.asarray(complexity, dtype=np.float64)
+    order = np.argsort(p)
+    p, c = p[order], c[order]
+    out = {"c_input": float(c[0]), "c_last": float(c[-1]), "area": np.nan, "half_depth": np.nan,
+           "centroid": np.nan, "end_share": np.nan, "contributing": np.nan,
+           "total_reduction": float(max(c[0] - c[-1], 0.0))}
+    if c[0] > 1 and len(c) > 1:
+        r = (c - 1.0) / (c[0] - 1.0)
+        out["area"] = float(np.sum((r[1:] + r[:-1]) / 2.0 * np.diff(p)))
+        below = np.flatnonzero(r <= 0.5)
+        out["half_depth"] = float(p[below[0]]) if len(below) else np.nan
+    drops = np.maximum(c[:-1] - c[1:], 0.0)
+    total = drops.sum()
+    if total > 0:
+        out["centroid"] = float(np.sum(p[1:] * drops) / total)
+        out["end_share"] = float(drops[p[1:] > 0.75].sum() / total)
+        out["contributing"] = float(np.count_nonzero(drops >= 0.1 * total))
+    return out
+
+
+def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """:func:`profile_summary` of every run (last step) and protocol, with the run's model info."""
+    lc = final_rows(layer_complexity(cx), runs)
+    rows = []
+    for (dataset, protocol, run), g in lc.groupby(["dataset", "protocol", "run"]):
+        if not (g["position"] == 0).any():
+            continue
+        rows.append({"dataset": dataset, "protocol": protocol, "run": run,
+                     **profile_summary(g["position"].to_numpy(), g["complexity"].to_numpy())})
+    prof = pd.DataFrame(rows)
+    if prof.empty:
+        return prof
+    return prof.merge(runs, on=["dataset", "run"], how="left")
+
+
+def _trained(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset: the runs that reached their target accuracy, or all its runs if none did
+    (or none had a target)."""
+    parts = []
+    for _, g in runs.groupby("dataset"):
+        ok = g[g["reached_target"].astype(bool)]
+        parts.append(ok if len(ok) else g)
+    return pd.concat(parts) if parts else runs
+
+
+# -- finding 1 -----------------------------------------------------------------------------------------
+def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Finding (1): topology simplifies to beta = (1, 0, 0) by the last layer.
+
+    Per dataset and protocol, over trained runs at their last step: the class-mean complexity at
+    the input, the last hidden layer and the last layer; the share of class clouds that are
+    trivial there (per run, then mean over runs); runs trained and reaching the target.
+    """
+    trained = _trained(runs)
+    lc = final_rows(layer_complexity(cx), trained)
+    out = []
+    for (dataset, protocol), g in lc.groupby(["dataset", "protocol"]):
+        n_runs = int((runs["dataset"] == dataset).sum())
+        n_reached = int(runs[(runs["dataset"] == dataset)]["reached_target"].sum())
+        base = dict(finding="1_simplification", dataset=dataset, protocol=protocol,
+                    runs=n_runs, reached_target=n_reached)
+        picks: dict[str, list[dict[str, float]]] = {"input": [], "last_hidden": [], "last_layer": []}
+        for _, r in g.groupby("run"):
+            for where, hit in (("input", _at(r, r["position"].min())), ("last_hidden", _last_hidden(r)),
+                               ("last_layer", _at(r, r["position"].max()))):
+                if hit is not None:
+                    picks[where].append(hit)
+        for where, hits in picks.items():
+            if not hits:
+                continue
+            frame = pd.DataFrame(hits)
+            out.append({**base, "quantity": f"complexity_{where}",
+                        **bootstrap_mean(frame["complexity"])})
+            out.append({**base, "quantity": f"trivial_share_{where}",
+                        **bootstrap_mean(frame["trivial"])})
+    return pd.DataFrame(out)
+
+
+def _at(rows: pd.DataFrame, position: float) -> dict[str, float] | None:
+    hit = rows[np.isclose(rows["position"], position)]
+    if hit.empty:
+        return None
+    return {"complexity": float(hit["complexity"].iloc[0]), "trivial": float(hit["trivial"].iloc[0])}
+
+
+def _last_hidden(rows: pd.DataFrame) -> dict[str, float] | None:
+    positions = np.sort(rows["position"].unique())
+    if len(positions) < 3:
+        return None
+    return _at(rows, positions[-2])
+
+
+# -- finding 2 -----------------------------------------------------------------------------------------
+def finding_activation(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Finding (2): the reduction is faster with ReLU than with tanh.
+
+    Per dataset and protocol: area ``A`` and half depth per activation, and the differences
+    ``tanh - relu`` and ``tanh - leaky_relu`` (positive = ReLU reduces faster). MLPs only.
+    """
+    out = []
+    prof = profiles[profiles["type"] == "mlp"] if len(profiles) else profiles
+    for (dataset, protocol), g in prof.groupby(["dataset", "protocol"]):
+        base = dict(finding="2_activation", dataset=dataset, protocol=protocol)
+        for act in ACTIVATION_ORDER:
+            sub = g[g["activation"] == act]
+            if sub.empty:
+                continue
+            out.append({**base, "quantity": f"area_{act}", **bootstrap_mean(sub["area"])})
+            out.append({**base, "quantity": f"half_depth_{act}", **bootstrap_mean(sub["half_depth"])})
+            out.append({**base, "quantity": f"c_last_{act}", **bootstrap_mean(sub["c_last"])})
+        tanh = g[g["activation"] == "tanh"]
+        for other in ("relu", "leaky_relu"):
+            sub = g[g["activation"] == other]
+            if sub.empty or tanh.empty:
+                continue
+            out.append({**base, "quantity": f"area_tanh_minus_{other}",
+                        **bootstrap_difference(tanh["area"], sub["area"])})
+    return pd.DataFrame(out)
+
+
+# -- finding 3 -----------------------------------------------------------------------------------------
+def finding_depth(profiles: pd.DataFrame) -> pd.DataFrame:
+    """Finding (3): deep nets spread the reduction over more layers; shallow ones do it at the end.
+
+    Per dataset and protocol, for the shallowest and the deepest MLP depth: reduction centroid,
+    end share and contributing layers; and ``centroid(shallow) - centroid(deep)`` (positive = the
+    shallow nets reduce later), ``contributing(deep) - contributing(shallow)``.
+    """
+    out = []
+    prof = profiles[profiles["type"] == "mlp"] if len(profiles) else profiles
+    for (dataset, protocol), g in prof.groupby(["dataset", "protocol"]):
+        depths = sorted(g["depth"].dropna().unique())
+        if len(depths) < 2:
+            continue
+        base = dict(finding="3_depth", dataset=dataset, protocol=protocol)
+        groups = {"shallow": g[g["depth"] == depths[0]], "deep": g[g["depth"] == depths[-1]]}
+        for label, sub in groups.items():
+            depth = int(sub["depth"].iloc[0])
+            for q in ("centroid", "end_share", "contributing"):
+                out.append({**base, "quantity": f"{q}_{label}_depth{depth}",
+                            **bootstrap_mean(sub[q])})
+        out.append({**base, "quantity": "centroid_shallow_minus_deep",
+                    **bootstrap_difference(groups["shallow"]["centroid"], groups["deep"]["centroid"])})
+        out.append({**base, "quantity": "contributing_deep_minus_shallow",
+                    **bootstrap_difference(groups["deep"]["contributing"],
+                                           groups["shallow"]["contributing"])})
+    return pd.DataFrame(out)
+
+
+# -- finding 4 -----------------------------------------------------------------------------------------
+def training_timing(steps: Sequence[int], complexity: Sequence[float], accuracy: Sequence[float],
+                    thresholds: Sequence[float] = (0.9,),
+                    input_complexity: Sequence[float] | None = None) -> dict[str, float]:
+    """When complexity drops vs when accuracy rises, over one run's captured steps.
+
+    ``t_topology``: the first step where ``C <= C_end + (C_start - C_end) / 2`` (NaN if
+    ``C_start <= C_end``: no simplification during training); ``t_acc_<th>``: the first step
+    with accuracy ``>= th``; ``t_acc_max``: the first step at the final maximum accuracy. With
+    ``input_complexity`` (the input's ``C`` at the same steps, same class split),
+    ``r = (C - 1) / (C_input - 1)`` is the share of the input's excess complexity left at this
+    layer, and ``t_reduction`` the first step with ``r <= 1/2`` (``r_start``, ``r_end``: first and
+    last finite ``r``). All times are also given as fractions of the last step (``*_frac``).
+    """
+    s = np.asarray(steps, dtype=np.float64)
+    c = np.asarray(complexity, dtype=np.float64)
+    a = np.asarray(accuracy, dtype=np.float64)
+    order = np.argsort(s)
+    s, c, a = s[order], c[order], a[order]
+    extra: dict[str, float] = {}
+    if input_complexity is not None:
+        cin = np.asarray(input_complexity, dtype=np.float64)[order]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(cin > 1, (c - 1.0) / (cin - 1.0), np.nan)
+        finite = np.flatnonzero(np.isfinite(r))
+        extra["r_start"] = float(r[finite[0]]) if len(finite) else np.nan
+        extra["r_end"] = float(r[finite[-1]]) if len(finite) else np.nan
+        hit = np.flatnonzero(np.isfinite(r) & (r <= 0.5))
+        extra["t_reduction"] = float(s[hit[0]]) if len(hit) else np.nan
+    end = s[-1] if s[-1] > 0 else np.nan
+    out: dict[str, float] = {"c_start": float(c[0]), "c_end": float(c[-1]), "last_step": float(s[-1])}
+    if c[0] > c[-1]:
+        half = c[-1] + (c[0] - c[-1]) / 2.0
+        out["t_topology"] = float(s[np.flatnonzero(c <= half)[0]])
+    else:
+        out["t_topology"] = np.nan
+    for th in thresholds:
+        hit = np.flatnonzero(a >= th)
+        out[f"t_acc_{th:g}"] = float(s[hit[0]]) if len(hit) else np.nan
+    finite = np.isfinite(a)
+    out["t_acc_max"] = float(s[np.flatnonzero(a >= np.nanmax(a))[0]]) if finite.any() else np.nan
+    out.update(extra)
+    for key in [k for k in out if k.startswith("t_")]:
+        out[f"{key}_frac"] = out[key] / end
+    return out
+
+
+def training_timings(cx: pd.DataFrame, metrics: pd.DataFrame, runs: pd.DataFrame,
+                     min_steps: int = 3) -> pd.DataFrame:
+    """:func:`training_timing` at the last hidden layer of every run with enough captured steps."""
+    lc = layer_complexity(cx)
+    rows = []
+    for (dataset, protocol, run), g in lc.groupby(["dataset", "protocol", "run"]):
+        if g["step"].nunique() < min_steps:
+            continue
+        positions = np.sort(g["position"].unique())
+        hidden = positions[-2] if len(positions) >= 2 else positions[-1]
+        layer = g[np.isclose(g["position"], hidden)].sort_values("step")
+        if layer["step"].nunique() < min_steps:
+            continue
+        acc = metrics[(metrics["dataset"] == dataset) & (metrics["run"] == run)]
+        acc = acc.drop_duplicates("step").set_index("step")["train_accuracy"]
+        layer = layer[layer["step"].isin(acc.index)]
+        if layer["step"].nunique() < min_steps:
+            continue
+        inputs = g[g["layer_index"] == -1].set_index("step")["complexity"]
+        cin = inputs.reindex(layer["step"]).to_numpy() if len(inputs) else None
+        timing = training_timing(layer["step"].to_numpy(), layer["complexity"].to_numpy(),
+                                 acc.loc[layer["step"]].to_numpy(), input_complexity=cin)
+        rows.append({"dataset": dataset, "protocol": protocol, "run": run,
+                     "layer": layer["layer"].iloc[0], **timing})
+    timings = pd.DataFrame(rows)
+    return timings.merge(runs, on=["dataset", "run"], how="left") if len(timings) else timings
+
+
+def finding_training(timings: pd.DataFrame) -> pd.DataFrame:
+    """Finding (4): when, relative to the accuracy curve, the last hidden layer simplifies.
+
+    Per dataset and protocol: the step fractions of the complexity half-drop and of the 90%
+    accuracy crossing, their difference (``topology - accuracy``; negative = topology first),
+    the share of runs whose half-drop comes no later than the crossing, and the share of runs
+    without any simplification over training; where the input was measured at every step, the
+    share ``r`` of the input's excess complexity left at the last hidden layer at the first and
+    last step, when ``r`` first falls to 1/2 (``t_reduction_frac``) and the share of runs where
+    that comes no later than the 90% accuracy crossing.
+    """
+    out = []
+    for (dataset, protocol), g in timings.groupby(["dataset", "protocol"]):
+        base = dict(finding="4_training", dataset=dataset, protocol=protocol)
+        simplified = g[g["t_topology"].notna()]
+        out.append({**base, "quantity": "share_without_simplification",
+                    **bootstrap_mean(g["t_topology"].isna().astype(float))})
+        out.append({**base, "quantity": "t_topology_frac", **bootstrap_mean(simplified["t_topology_frac"])})
+        out.append({**base, "quantity": "t_acc_0.9_frac", **bootstrap_mean(g["t_acc_0.9_frac"])})
+        out.append({**base, "quantity": "t_acc_max_frac", **bootstrap_mean(g["t_acc_max_frac"])})
+        lag = simplified["t_topology_frac"] - simplified["t_acc_0.9_frac"]
+        out.append({**base, "quantity": "topology_minus_acc90_frac", **bootstrap_mean(lag)})
+        both = simplified[simplified["t_acc_0.9"].notna()]
+        out.append({**base, "quantity": "share_topology_not_after_acc90",
+                    **bootstrap_mean((both["t_topology"] <= both["t_acc_0.9"]).astype(float))})
+        if "t_reduction" in g:
+            out.append({**base, "quantity": "r_start", **bootstrap_mean(g["r_start"])})
+            out.append({**base, "quantity": "r_end", **bootstrap_mean(g["r_end"])})
+            reduced = g[g["t_reduction"].notna() & g["t_acc_0.9"].notna()]
+            out.append({**base, "quantity": "t_reduction_frac",
+                        **bootstrap_mean(reduced["t_reduction_frac"])})
+            out.append({**base, "quantity": "share_reduction_not_after_acc90",
+                        **bootstrap_mean((reduced["t_reduction"] <= reduced["t_acc_0.9"])
+                                         .astype(float))})
+    return pd.DataFrame(out)
+
+
+# -- competing measures ----------------------------------------------------------------------------
+#: measure name -> (column of layer_measures, sign): sign -1 turns "lower is better" into a score
+MEASURES: dict[str, tuple[str, float]] = {
+    "neg_complexity_default": ("complexity_default", -1.0),
+    "neg_complexity_knn": ("complexity_knn", -1.0),
+    "linear_probe_accuracy": ("linear_probe_accuracy", 1.0),
+    "neg_intrinsic_dimension": ("intrinsic_dimension", -1.0),
+}
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman rank correlation over the pairs where both are finite (NaN if undefined)."""
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return np.nan
+    return float(spearmanr(a, b)[0])
+
+
+def _per_run_correlations(
+    frame: pd.DataFrame, group: Sequence[str], target: str, min_points: int,
+    pick: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    rows = []
+    for key, g in frame.groupby(list(group)):
+        g = pick(g) if pick is not None else g
+        if len(g) < min_points:
+            continue
+        key = key if isinstance(key, tuple) else (key,)
+        for name, (column, sign) in MEASURES.items():
+            if column not in g or g[column].isna().all():
+                continue
+            rows.append({**dict(zip(group, key, strict=True)), "measure": name,
+                         "rho": spearman(sign * g[column], g[target])})
+    return pd.DataFrame(rows)
+
+
+def tracking(measures: pd.DataFrame, runs: pd.DataFrame, target: str = "test_accuracy",
+             min_steps: int = 4) -> pd.DataFrame:
+    """Which measure tracks accuracy: Spearman correlations, averaged per run, then over runs.
+
+    ``across_steps``: per run and layer, over the captured steps, the correlation of each
+    measure (signed so that higher should mean better: ``-complexity``, probe accuracy, ``-ID``)
+    with the network's ``target`` accuracy at that step; averaged over the run's layers
+    (``all_layers``) or at its last hidden layer (``last_hidden``).
+    ``across_layers``: per run at its last step, over the layers (input included), the
+    correlation of ``-complexity`` and ``-ID`` with the layer's linear-probe accuracy (how well
+    each measure follows linear separability through depth).
+    """
+    out = []
+    steps = measures.copy()
+    steps["last_hidden"] = steps.groupby(["dataset", "run"])["position"].transform(
+        lambda p: np.sort(p.unique())[-2] if p.nunique() >= 2 else p.max())
+    per_layer = _per_run_correlations(steps, ["dataset", "run", "layer_index"], target, min_steps)
+    if len(per_layer):
+        hidden = steps[np.isclose(steps["position"], steps["last_hidden"])][
+            ["dataset", "run", "layer_index"]].drop_duplicates()
+        scopes = {"all_layers": per_layer,
+                  "last_hidden": per_layer.merge(hidden, on=["dataset", "run", "layer_index"])}
+        for scope, table in scopes.items():
+            by_run = table.groupby(["dataset", "run", "measure"], as_index=False)["rho"].mean()
+            for (dataset, measure), g in by_run.groupby(["dataset", "measure"]):
+                out.append({"finding": "tracking", "dataset": dataset, "protocol": "-",
+                            "quantity": f"across_steps_{scope}:{measure}",
+                            **bootstrap_mean(g["rho"])})
+    final = final_rows(measures, runs)
+    per_run = _per_run_correlations(final, ["dataset", "run"], "linear_probe_accuracy", 3)
+    if len(per_run):
+        per_run = per_run[per_run["measure"] != "linear_probe_accuracy"]
+        for (dataset, measure), g in per_run.groupby(["dataset", "measure"]):
+            out.append({"finding": "tracking", "dataset": dataset, "protocol": "-",
+                        "quantity": f"across_layers_vs_probe:{measure}",
+                        **bootstrap_mean(g["rho"])})
+    return pd.DataFrame(out)
+
+
+def hunchback(measures: pd.DataFrame, runs: pd.DataFrame, min_rise: float = 0.1) -> pd.DataFrame:
+    """Ansuini et al.'s ID profile: share of runs whose TwoNN ID peaks at an inner layer.
+
+    A run has a hunchback when its largest ID is at neither end of the captured layers (input
+    included) and exceeds both ends by ``min_rise`` (relative). Reported for the last step
+    (trained) and for step 0 (untrained), with the mean ID at the input, the peak and the last layer.
+    """
+    out = []
+    first = measures[measures["step"] == 0]
+    for label, frame in (("trained", final_rows(measures, runs)), ("untrained", first)):
+        flags, ratios = {}, {}
+        for (dataset, _run), g in frame.groupby(["dataset", "run"]):
+            g = g.sort_values("position")
+            ids = g["intrinsic_dimension"].to_numpy(dtype=np.float64)
+            if np.isfinite(ids).sum() < 3:
+                continue
+            peak = int(np.nanargmax(ids))
+            ends = max(ids[0], ids[-1])
+            flags.setdefault(dataset, []).append(
+                float(0 < peak < len(ids) - 1 and ids[peak] >= (1 + min_rise) * ends))
+            ratios.setdefault(dataset, []).append(float(ids[peak] / ids[-1]) if ids[-1] > 0 else np.nan)
+        for dataset in flags:
+            out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
+                        "quantity": f"hunchback_share_{label}", **bootstrap_mean(flags[dataset])})
+            out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
+                        "quantity": f"peak_over_last_id_{label}", **bootstrap_mean(ratios[dataset])})
+    return pd.DataFrame(out)
+
+
+def betti_by_layer(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Betti numbers per layer per class at the last step: mean, sem and n over seeds, per model."""
+    final = final_rows(cx, runs).merge(runs[["dataset", "run", "model", "activation", "depth",
+                                             "width", "type"]], on=["dataset", "run"])
+    keys = ["dataset", "protocol", "model", "type", "activation", "depth", "width",
+            "layer_index", "layer", "position", "class"]
+    agg = final.groupby(keys, dropna=False)
+    table = agg[["b0", "b1", "b2", "complexity"]].mean().add_suffix("_mean")
+    sem = agg[["b0", "b1", "b2", "complexity"]].sem().add_suffix("_sem")
+    table = table.join(sem)
+    table["n"] = agg.size()
+    return table.reset_index().sort_values(keys).reset_index(drop=True)
+
+
+def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Every result table of an experiment from its raw tables (see :func:`load_experiment`).
+
+    Returns
+    -------
+    dict with ``complexity`` (per class cloud), ``profiles`` (per run), ``timings`` (per run),
+    ``measures`` (per layer and step), ``betti_by_layer`` and ``findings`` (all estimates, tidy:
+    ``finding, dataset, protocol, quantity, estimate, ci_low, ci_high, n``).
+    """
+    topology, metrics, runs = tables["topology"], tables["metrics"], tables["runs"]
+    cx = class_complexity(topology)
+    profiles = run_profiles(cx, runs)
+    timings = training_timings(cx, metrics, runs)
+    from tda_nn.experiments.tables import layer_measures
+
+    measures = layer_measures(topology, metrics)
+    parts = [finding_simplification(cx, runs)]
+    if len(profiles):
+        parts += [finding_activation(profiles), finding_depth(profiles)]
+    if len(timings):
+        parts.append(finding_training(timings))
+    parts += [tracking(measures, runs), hunchback(measures, runs)]
+    findings = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    return {"complexity": cx, "profiles": profiles, "timings": timings, "measures": measures,
+            "betti_by_layer": betti_by_layer(cx, runs), "findings": findings}

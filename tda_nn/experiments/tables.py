@@ -1,0 +1,195 @@
+"""Read an experiment directory into tidy tables, and derive the per-cloud complexity table.
+
+Tables (pandas DataFrames):
+
+``topology``
+    The rows of every ``topology.csv`` of the experiment (one per run, step, layer, class,
+    homology dimension), with ``dataset`` (the pipeline entry) and ``protocol`` (``"default"``:
+    the library's significance rule on maxmin landmarks; ``"knn"``: Naitzat et al.'s kNN-graph
+    protocol) added; the input layer has ``layer == "input"`` and ``layer_index == -1``.
+``metrics``
+    Training metrics of every run, with ``dataset``.
+``runs``
+    One row per run: ``dataset, run, model, seed, type, depth, width, activation,
+    reached_target, final_train_accuracy, final_test_accuracy, last_step``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tda_nn.errors import InputError
+
+#: protocol name of the pipeline's own ``topology`` section
+DEFAULT = "default"
+#: protocol name of the paper's kNN-graph protocol
+KNN = "knn"
+PROTOCOL_DIR = "protocols"
+
+
+def load_experiment(out: str | Path) -> dict[str, pd.DataFrame]:
+    """Tables of a finished (or partly finished) experiment directory.
+
+    Returns
+    -------
+    dict with ``topology``, ``metrics`` and ``runs`` (see the module docstring).
+    """
+    out = Path(out)
+    spec_path = out / "experiment.json"
+    if not spec_path.is_file():
+        raise InputError(f"{out}: not an experiment directory (no experiment.json)")
+    spec = json.loads(spec_path.read_text())
+    topo, metrics, runs = [], [], []
+    for entry in spec["pipelines"]:
+        run_dir = out / entry
+        if not (run_dir / "topology.csv").is_file():
+            continue
+        tables = load_pipeline(run_dir, entry)
+        topo.append(tables["topology"])
+        metrics.append(tables["metrics"])
+        runs.append(tables["runs"])
+    if not topo:
+        raise InputError(f"{out}: no finished pipeline yet (no */topology.csv)")
+    return {
+        "topology": pd.concat(topo, ignore_index=True),
+        "metrics": pd.concat(metrics, ignore_index=True),
+        "runs": pd.concat(runs, ignore_index=True),
+    }
+
+
+def load_pipeline(run_dir: str | Path, dataset: str) -> dict[str, pd.DataFrame]:
+    """Tables of one pipeline run directory (default protocol, kNN protocol, input layer)."""
+    run_dir = Path(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    spec = json.loads((run_dir / "spec.json").read_text())
+    runs = runs_table(manifest, spec, dataset)
+    parts = [_tagged(pd.read_csv(run_dir / "topology.csv"), dataset, DEFAULT)]
+    knn_csv = run_dir / PROTOCOL_DIR / KNN / "topology.csv"
+    if knn_csv.is_file():
+        parts.append(_tagged(pd.read_csv(knn_csv), dataset, KNN))
+    for path in sorted((run_dir / PROTOCOL_DIR).glob("input_*.csv")):
+        parts.append(pd.read_csv(path).assign(dataset=dataset))
+    topology = pd.concat(parts, ignore_index=True)
+    topology["class"] = topology["class"].astype(str)
+    keys = ["protocol", "run", "step", "layer", "class", "homology_dim"]
+    topology = topology.drop_duplicates(keys, keep="last").reset_index(drop=True)
+    metrics = pd.read_csv(run_dir / "metrics.csv").assign(dataset=dataset)
+    return {"topology": topology, "metrics": metrics, "runs": runs}
+
+
+def _tagged(table: pd.DataFrame, dataset: str, protocol: str) -> pd.DataFrame:
+    return table.assign(dataset=dataset, protocol=protocol)
+
+
+def runs_table(manifest: dict[str, Any], spec: dict[str, Any], dataset: str) -> pd.DataFrame:
+    """One row per training run of a pipeline manifest (see the module docstring)."""
+    rows = []
+    for run_id, info in (manifest.get("runs") or {}).items():
+        model = spec["models"].get(info["model"], {})
+        steps = info.get("steps_captured") or []
+        rows.append({
+            "dataset": dataset,
+            "run": run_id,
+            "model": info["model"],
+            "seed": info["seed"],
+            "type": model.get("type", "mlp"),
+            "depth": model.get("depth") or (len(model.get("channels") or []) or None),
+            "width": model.get("width"),
+            "activation": model.get("activation", "relu"),
+            "reached_target": bool(info.get("reached_target")),
+            "final_train_accuracy": info.get("final_train_accuracy"),
+            "final_test_accuracy": info.get("final_test_accuracy"),
+            "last_step": max(steps) if steps else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+CLOUD_KEYS = ["dataset", "protocol", "run", "step", "layer", "layer_index", "class"]
+
+
+def class_complexity(topology: pd.DataFrame) -> pd.DataFrame:
+    """One row per class cloud: its Betti numbers, complexity and relative depth.
+
+    Parameters
+    ----------
+    topology : DataFrame
+        Rows ``dataset, protocol, run, step, layer, layer_index, class, homology_dim, betti``;
+        rows of ``class == "all"`` are ignored.
+
+    Returns
+    -------
+    DataFrame
+        ``CLOUD_KEYS`` plus ``b0, b1, b2`` (0 where a dimension was not computed),
+        ``complexity = b0 + b1 + b2``, ``trivial`` (``b0 == 1`` and the rest 0), ``n_layers``
+        (captured layers of the run, the input not counted) and ``position``: relative depth,
+        ``(layer_index + 1) / n_layers``, so the input is 0 and the last captured layer 1.
+    """
+    rows = topology[topology["class"].astype(str) != "all"]
+    if rows.empty:
+        return pd.DataFrame(columns=CLOUD_KEYS + ["b0", "b1", "b2", "complexity", "trivial",
+                                                 "n_layers", "position"])
+    wide = rows.pivot_table(index=CLOUD_KEYS, columns="homology_dim", values="betti",
+                            aggfunc="first").reset_index()
+    for dim in (0, 1, 2):
+        name = f"b{dim}"
+        wide[name] = wide[dim].fillna(0).astype(int) if dim in wide.columns else 0
+    wide = wide[CLOUD_KEYS + ["b0", "b1", "b2"]].copy()
+    wide["complexity"] = wide["b0"] + wide["b1"] + wide["b2"]
+    wide["trivial"] = (wide["b0"] == 1) & (wide["b1"] == 0) & (wide["b2"] == 0)
+    depth = topology.groupby(["dataset", "run"])["layer_index"].max().rename("n_layers") + 1
+    wide = wide.merge(depth.reset_index(), on=["dataset", "run"], how="left")
+    wide["position"] = (wide["layer_index"] + 1) / wide["n_layers"]
+    return wide
+
+
+def layer_complexity(cx: pd.DataFrame) -> pd.DataFrame:
+    """Mean over the class clouds of each (dataset, protocol, run, step, layer)."""
+    keys = ["dataset", "protocol", "run", "step", "layer", "layer_index", "position", "n_layers"]
+    return (cx.groupby(keys, as_index=False)
+              .agg(complexity=("complexity", "mean"), trivial=("trivial", "mean"),
+                   n_classes=("class", "nunique")))
+
+
+def final_rows(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Rows at each run's last captured step (the trained network)."""
+    last = runs[["dataset", "run", "last_step"]]
+    merged = frame.merge(last, on=["dataset", "run"], how="inner")
+    return merged[merged["step"] == merged["last_step"]].drop(columns="last_step")
+
+
+def layer_measures(topology: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """One row per (dataset, run, step, layer): every measure side by side, with the accuracies.
+
+    Columns: ``dataset, run, step, layer, layer_index, position, complexity_default,
+    complexity_knn`` (class mean; NaN where not measured), ``linear_probe_accuracy,
+    intrinsic_dimension`` (whole cloud, default protocol) and ``train_accuracy,
+    test_accuracy`` of the network at that step.
+    """
+    lc = layer_complexity(class_complexity(topology))
+    keys = ["dataset", "run", "step", "layer", "layer_index"]
+    wide = lc.pivot_table(index=keys + ["position"], columns="protocol", values="complexity",
+                          aggfunc="first").reset_index()
+    wide.columns.name = None
+    for protocol in (DEFAULT, KNN):
+        if protocol not in wide.columns:
+            wide[protocol] = np.nan
+    wide = wide.rename(columns={DEFAULT: "complexity_default", KNN: "complexity_knn"})
+    whole = topology[(topology["class"].astype(str) == "all") & (topology["protocol"] == DEFAULT)]
+    companion = (whole.groupby(keys, as_index=False)
+                      .agg(linear_probe_accuracy=("linear_probe_accuracy", "first"),
+                           intrinsic_dimension=("intrinsic_dimension", "first")))
+    wide = wide.merge(companion, on=keys, how="outer")
+    acc = metrics[["dataset", "run", "step", "train_accuracy", "test_accuracy"]].drop_duplicates(
+        ["dataset", "run", "step"])
+    wide = wide.merge(acc, on=["dataset", "run", "step"], how="left")
+    if wide["position"].isna().any():
+        depth = topology.groupby(["dataset", "run"])["layer_index"].max().rename("n_layers") + 1
+        wide = wide.merge(depth.reset_index(), on=["dataset", "run"], how="left")
+        wide["position"] = wide["position"].fillna((wide["layer_index"] + 1) / wide["n_layers"])
+        wide = wide.drop(columns="n_layers")
+    return wide.sort_values(keys).reset_index(drop=True)

@@ -1,0 +1,313 @@
+"""The verdict: for each claim, whether it held, with the numbers behind it, in plain words.
+
+Rules (per dataset and protocol, then over them; ``[lo, hi]`` is the 95% bootstrap interval over
+runs):
+
+1. *Simplification to beta = (1, 0, 0)*: held where at least 90% of the class clouds of the last
+   layer are trivial (partly: at least 50%) and the mean complexity there is below the input's;
+   not applicable (``n/a``, left out of the overall judgement) where the input complexity is at
+   most 1.5, i.e. the classes are already (nearly) trivial at the input.
+2. *ReLU faster than tanh*: held where the area difference ``tanh - relu`` has ``lo > 0``;
+   against it where ``hi < 0``; otherwise inconclusive.
+3. *Deep nets spread, shallow nets reduce at the end*: held where the reduction centroid of the
+   shallow nets lies later than the deep nets' (``lo > 0``) and the deep nets have more contributing
+   layers (estimate > 0); partly where one of the two holds.
+4. *Simplification accompanies accuracy*: held where, in at least 75% of runs, the last hidden
+   layer keeps at most half of the input's excess complexity (``r <= 1/2``, see
+   :func:`tda_nn.experiments.findings.training_timing`) no later than the step where training
+   accuracy first reaches 90% (partly: 25-75%); inconclusive with fewer than 3 runs. Without
+   input measurements over training, the absolute half-drop of the last hidden layer is used.
+5. *Topology tracks accuracy best* (against the linear probe and TwoNN ID): the measure with the
+   largest mean Spearman correlation with test accuracy across training steps, per dataset.
+6. *ID hunchback* (Ansuini et al.): held where at least half of the trained runs peak inside.
+P. *Protocol dependence*: for claims 1-4, per dataset, whether the default and the kNN protocol
+   give different judgements ("yes" = they disagree everywhere, "partly" = somewhere).
+
+A dataset/protocol pair for which a claim cannot be computed (e.g. a single depth) is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+YES, NO, PARTLY, UNCLEAR, NA = "yes", "no", "partly", "inconclusive", "n/a"
+#: input complexity at or below this: the class clouds are already (nearly) trivial at the input,
+#: so there is nothing for the layers to simplify (claims 1-3 do not apply)
+NOTHING_TO_SIMPLIFY = 1.5
+#: fewest runs behind a per-case judgement of claim 4
+MIN_RUNS_TIMING = 3
+
+
+def fmt(row: pd.Series | dict[str, Any] | None, digits: int = 2) -> str:
+    """``estimate [lo, hi] (n=...)`` of one findings row."""
+    if row is None:
+        return "n/a"
+    est, lo, hi, n = (row["estimate"], row["ci_low"], row["ci_high"], int(row["n"]))
+    if not np.isfinite(est):
+        return f"n/a (n={n})"
+    if np.isfinite(lo) and np.isfinite(hi):
+        return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}] (n={n})"
+    return f"{est:.{digits}f} (n={n})"
+
+
+def _get(findings: pd.DataFrame, finding: str, dataset: str, protocol: str,
+         quantity: str) -> pd.Series | None:
+    hit = findings[(findings["finding"] == finding) & (findings["dataset"] == dataset)
+                   & (findings["protocol"] == protocol) & (findings["quantity"] == quantity)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _trivial_input(findings: pd.DataFrame, dataset: str, protocol: str) -> bool:
+    c_in = _get(findings, "1_simplification", dataset, protocol, "complexity_input")
+    return c_in is not None and c_in["estimate"] <= NOTHING_TO_SIMPLIFY
+
+
+def _overall(flags: list[str]) -> str:
+    flags = [f for f in flags if f != NA]
+    if not flags:
+        return UNCLEAR
+    if all(f == YES for f in flags):
+        return YES
+    if all(f in (NO, UNCLEAR) for f in flags) and NO in flags:
+        return NO
+    if all(f == UNCLEAR for f in flags):
+        return UNCLEAR
+    return PARTLY
+
+
+def _pairs(findings: pd.DataFrame, finding: str) -> list[tuple[str, str]]:
+    rows = findings[findings["finding"] == finding][["dataset", "protocol"]].drop_duplicates()
+    return [tuple(r) for r in rows.itertuples(index=False, name=None)]
+
+
+def _item(finding: str, claim: str, flags: dict[str, str], numbers: dict[str, str],
+          text: str) -> dict[str, Any]:
+    return {"finding": finding, "claim": claim, "held": _overall(list(flags.values())),
+            "per_case": flags, "numbers": numbers, "text": text}
+
+
+def verdict_simplification(findings: pd.DataFrame) -> dict[str, Any]:
+    flags, numbers = {}, {}
+    for dataset, protocol in _pairs(findings, "1_simplification"):
+        key = f"{dataset}/{protocol}"
+        share = _get(findings, "1_simplification", dataset, protocol, "trivial_share_last_layer")
+        c_in = _get(findings, "1_simplification", dataset, protocol, "complexity_input")
+        c_out = _get(findings, "1_simplification", dataset, protocol, "complexity_last_layer")
+        if share is None or not np.isfinite(share["estimate"]):
+            continue
+        drop = c_in is not None and c_out is not None and c_out["estimate"] < c_in["estimate"]
+        s = share["estimate"]
+        flags[key] = YES if s >= 0.9 and drop else PARTLY if s >= 0.5 and drop else NO
+        if c_in is not None and c_in["estimate"] <= NOTHING_TO_SIMPLIFY:
+            flags[key] = NA
+        numbers[key] = (f"trivial share at last layer {fmt(share)}; complexity input {fmt(c_in)} "
+                        f"-> last layer {fmt(c_out)}")
+    held = [k for k, v in flags.items() if v == YES]
+    partly = [k for k, v in flags.items() if v == PARTLY]
+    na = [k for k, v in flags.items() if v == NA]
+    applicable = len(flags) - len(na)
+    text = (f"At least 90% of the class clouds are one contractible piece (beta = (1,0,0)) at the "
+            f"last layer, with complexity below the input's, in {len(held)} of {applicable} "
+            "dataset/protocol cases" + (f" ({', '.join(held)})" if held else "")
+            + (f"; 50-90% in {len(partly)} ({', '.join(partly)})" if partly else "")
+            + (f"; not applicable where the input clouds are already trivial ({', '.join(na)})"
+               if na else "") + ".")
+    return _item("1", "Betti numbers fall through the layers to beta0 = 1, betak = 0",
+                 flags, numbers, text)
+
+
+def verdict_activation(findings: pd.DataFrame) -> dict[str, Any]:
+    flags, numbers = {}, {}
+    for dataset, protocol in _pairs(findings, "2_activation"):
+        key = f"{dataset}/{protocol}"
+        diff = _get(findings, "2_activation", dataset, protocol, "area_tanh_minus_relu")
+        if diff is None or not np.isfinite(diff["estimate"]):
+            continue
+        lo, hi = diff["ci_low"], diff["ci_high"]
+        flags[key] = YES if lo > 0 else NO if (hi < 0 or diff["estimate"] <= 0) else UNCLEAR
+        if _trivial_input(findings, dataset, protocol):
+            flags[key] = NA
+        relu = _get(findings, "2_activation", dataset, protocol, "area_relu")
+        tanh = _get(findings, "2_activation", dataset, protocol, "area_tanh")
+        numbers[key] = (f"area relu {fmt(relu)}, tanh {fmt(tanh)}, tanh - relu {fmt(diff)}")
+    yes = [k for k, v in flags.items() if v == YES]
+    n_cases = sum(v != NA for v in flags.values())
+    text = (f"ReLU nets reduce topology significantly faster (smaller area under the remaining-"
+            f"complexity curve) than tanh nets in {len(yes)} of {n_cases} cases"
+            + (f" ({', '.join(yes)})" if yes else "") + ".")
+    return _item("2", "The reduction is faster with ReLU than with tanh", flags, numbers, text)
+
+
+def verdict_depth(findings: pd.DataFrame) -> dict[str, Any]:
+    flags, numbers = {}, {}
+    for dataset, protocol in _pairs(findings, "3_depth"):
+        key = f"{dataset}/{protocol}"
+        cen = _get(findings, "3_depth", dataset, protocol, "centroid_shallow_minus_deep")
+        con = _get(findings, "3_depth", dataset, protocol, "contributing_deep_minus_shallow")
+        if cen is None or not np.isfinite(cen["estimate"]):
+            continue
+        later = cen["ci_low"] > 0
+        spread = con is not None and con["estimate"] > 0
+        flags[key] = YES if later and spread else PARTLY if later or spread else NO
+        if _trivial_input(findings, dataset, protocol):
+            flags[key] = NA
+        shallow = findings[(findings["finding"] == "3_depth") & (findings["dataset"] == dataset)
+                           & (findings["protocol"] == protocol)
+                           & findings["quantity"].str.startswith("end_share_shallow")]
+        numbers[key] = (f"centroid shallow - deep {fmt(cen)}; contributing layers deep - shallow "
+                        f"{fmt(con)}; shallow end share "
+                        f"{fmt(shallow.iloc[0]) if len(shallow) else 'n/a'}")
+    yes = [k for k, v in flags.items() if v == YES]
+    n_cases = sum(v != NA for v in flags.values())
+    text = (f"Shallow nets do their reduction later in relative depth and deep nets spread it over "
+            f"more layers in {len(yes)} of {n_cases} cases"
+            + (f" ({', '.join(yes)})" if yes else "") + ".")
+    return _item("3", "Deep nets spread the reduction over more layers; shallow nets do it at the end",
+                 flags, numbers, text)
+
+
+def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
+    flags, numbers = {}, {}
+    for dataset, protocol in _pairs(findings, "4_training"):
+        key = f"{dataset}/{protocol}"
+
+        def get(q: str, dataset: str = dataset, protocol: str = protocol) -> pd.Series | None:
+            return _get(findings, "4_training", dataset, protocol, q)
+
+        share = get("share_reduction_not_after_acc90")
+        if share is None or not np.isfinite(share["estimate"]):
+            share = get("share_topology_not_after_acc90")
+        if share is None or not np.isfinite(share["estimate"]):
+            continue
+        s = share["estimate"]
+        flags[key] = YES if s >= 0.75 else NO if s <= 0.25 else PARTLY
+        if share["n"] < MIN_RUNS_TIMING:
+            flags[key] = UNCLEAR
+        numbers[key] = (
+            f"share of the input's excess complexity left at the last hidden layer: first step "
+            f"{fmt(get('r_start'))}, last step {fmt(get('r_end'))}; it falls to 1/2 at "
+            f"{fmt(get('t_reduction_frac'))} of training, train accuracy >= 0.9 at "
+            f"{fmt(get('t_acc_0.9_frac'))}; share of runs where the reduction comes no later than "
+            f"the 90% crossing {fmt(get('share_reduction_not_after_acc90'))}. Absolute complexity "
+            f"of the last hidden layer: half-drop at {fmt(get('t_topology_frac'))}, runs without "
+            f"any drop {fmt(get('share_without_simplification'))}")
+    text = ("Over training, the last hidden layer comes to hold at most half of the input's excess "
+            "complexity (beta0 + beta1 + beta2 - 1, classes split by predicted label at each step) "
+            "no later than training accuracy first reaches 90% in "
+            f"{sum(v == YES for v in flags.values())} of {len(flags)} cases (times as fractions "
+            "of the training steps, at the captured steps only; fewer than "
+            f"{MIN_RUNS_TIMING} runs behind a case: inconclusive).")
+    return _item("4", "Topological simplification accompanies the rise in accuracy during training",
+                 flags, numbers, text)
+
+
+def verdict_tracking(findings: pd.DataFrame) -> dict[str, Any]:
+    rows = findings[(findings["finding"] == "tracking")
+                    & findings["quantity"].str.startswith("across_steps_all_layers:")]
+    flags, numbers, best = {}, {}, {}
+    for dataset, g in rows.groupby("dataset"):
+        g = g[np.isfinite(g["estimate"])]
+        if g.empty:
+            continue
+        g = g.sort_values("estimate", ascending=False)
+        top = g.iloc[0]["quantity"].split(":", 1)[1]
+        best[dataset] = top
+        flags[dataset] = YES if top.startswith("neg_complexity") else NO
+        numbers[dataset] = "; ".join(f"{r['quantity'].split(':', 1)[1]} {fmt(r)}"
+                                     for _, r in g.iterrows())
+        layers = findings[(findings["finding"] == "tracking") & (findings["dataset"] == dataset)
+                          & findings["quantity"].str.startswith("across_layers_vs_probe:")]
+        if len(layers):
+            numbers[dataset] += " | across layers vs probe accuracy: " + "; ".join(
+                f"{r['quantity'].split(':', 1)[1]} {fmt(r)}" for _, r in layers.iterrows())
+    text = ("Measure with the highest mean Spearman correlation with test accuracy across "
+            "training steps (all layers): "
+            + (", ".join(f"{d}: {m}" for d, m in best.items()) or "none computed") + ".")
+    return _item("5", "Topological complexity tracks accuracy better than linear separability "
+                 "and intrinsic dimension", flags, numbers, text)
+
+
+def verdict_hunchback(findings: pd.DataFrame) -> dict[str, Any]:
+    flags, numbers = {}, {}
+    rows = findings[findings["finding"] == "hunchback"]
+    for dataset, g in rows.groupby("dataset"):
+        trained = g[g["quantity"] == "hunchback_share_trained"]
+        if trained.empty or not np.isfinite(trained.iloc[0]["estimate"]):
+            continue
+        s = trained.iloc[0]["estimate"]
+        flags[dataset] = YES if s >= 0.5 else NO
+        untrained = g[g["quantity"] == "hunchback_share_untrained"]
+        numbers[dataset] = (f"trained {fmt(trained.iloc[0])}; untrained "
+                            f"{fmt(untrained.iloc[0]) if len(untrained) else 'n/a'}")
+    text = (f"TwoNN ID peaks at an inner layer in at least half of the trained runs in "
+            f"{sum(v == YES for v in flags.values())} of {len(flags)} datasets.")
+    return _item("6", "Intrinsic dimension rises then falls through the layers (hunchback)",
+                 flags, numbers, text)
+
+
+def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether claims 1-4 get the same judgement under the two protocols, per dataset."""
+    flags, numbers = {}, {}
+    for it in items:
+        if it["finding"] not in ("1", "2", "3", "4"):
+            continue
+        by_dataset: dict[str, dict[str, str]] = {}
+        for case, flag in it["per_case"].items():
+            dataset, _, protocol = case.rpartition("/")
+            by_dataset.setdefault(dataset, {})[protocol] = flag
+        for dataset, per in by_dataset.items():
+            if len(per) < 2 or NA in per.values():
+                continue
+            key = f"claim {it['finding']} on {dataset}"
+            flags[key] = YES if len(set(per.values())) > 1 else NO
+            numbers[key] = ", ".join(f"{p}: {f}" for p, f in sorted(per.items()))
+    differ = [k for k, v in flags.items() if v == YES]
+    text = (f"The two protocols disagree on {len(differ)} of {len(flags)} (claim, dataset) "
+            "judgements" + (f": {'; '.join(differ)}" if differ else "") + ".")
+    item = _item("P", "The conclusions depend on the measurement protocol", flags, numbers, text)
+    item["held"] = (UNCLEAR if not flags else YES if len(differ) == len(flags)
+                    else NO if not differ else PARTLY)
+    return item
+
+
+def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see module doc).
+
+    ``runs`` adds a first entry on training: how many runs reached their target accuracy.
+    """
+    items = []
+    if runs is not None and len(runs):
+        per = runs.groupby("dataset")["reached_target"].agg(["sum", "size"])
+        numbers = {d: f"{int(r['sum'])} of {int(r['size'])} runs reached the target training accuracy"
+                   for d, r in per.iterrows()}
+        total, size = int(runs["reached_target"].sum()), len(runs)
+        items.append({"finding": "0", "claim": "Networks are trained to (near) 100% training accuracy",
+                      "held": YES if total == size else PARTLY if total else NO,
+                      "per_case": {}, "numbers": numbers,
+                      "text": f"{total} of {size} runs reached the target training accuracy; the "
+                              "findings use those runs (all runs of a dataset where none did)."})
+    if len(findings):
+        items += [verdict_simplification(findings), verdict_activation(findings),
+                  verdict_depth(findings), verdict_training(findings),
+                  verdict_tracking(findings), verdict_hunchback(findings)]
+        items.append(verdict_protocol(items))
+    return items
+
+
+def verdict_markdown(items: list[dict[str, Any]]) -> str:
+    """The verdict as a Markdown section."""
+    lines = ["| # | claim | held | evidence |", "|---|---|---|---|"]
+    for it in items:
+        lines.append(f"| {it['finding']} | {it['claim']} | **{it['held']}** | {it['text']} |")
+    lines.append("")
+    for it in items:
+        lines.append(f"**{it['finding']}. {it['claim']}: {it['held']}.** {it['text']}")
+        lines.append("")
+        for case, text in it["numbers"].items():
+            flag = it["per_case"].get(case)
+            lines.append(f"- {case}{f' ({flag})' if flag else ''}: {text}")
+        lines.append("")
+    return "\n".join(lines)
