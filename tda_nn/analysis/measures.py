@@ -56,9 +56,13 @@ def measure_cloud(
     rho = resolution(result.diagram) if 0 in dims else math.nan
     intrinsic = math.nan
     if params.intrinsic_dimension and cloud.shape[0] >= 10:
+        from tda_nn.errors import InputError
         from tda_nn.features.intrinsic_dimension import twonn_dimension
 
-        intrinsic = float(twonn_dimension(cloud))
+        try:
+            intrinsic = float(twonn_dimension(cloud))
+        except InputError:  # e.g. a layer collapsed to < 3 distinct points: no dimension to estimate
+            intrinsic = math.nan
     probe = math.nan
     if params.linear_probe and unit.cls == "all" and unit.labels is not None:
         from tda_nn.features.probe import linear_probe_accuracy

@@ -104,7 +104,11 @@ def profile_summary(positions: Sequence[float], complexity: Sequence[float]) -> 
 
 
 def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """:func:`profile_summary` of every run (last step) and protocol, with the run's model info."""
+    """:func:`profile_summary` of every trained run (last step) and protocol, with its model info.
+
+    Trained runs: those that reached their target accuracy (all runs of a dataset where none did).
+    """
+    runs = _trained(runs)
     lc = final_rows(layer_complexity(cx), runs)
     rows = []
     for (dataset, protocol, run), g in lc.groupby(["dataset", "protocol", "run"]):

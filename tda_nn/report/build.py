@@ -106,6 +106,12 @@ def build_report(
         _parameters_section(data),
         _versions_section(data),
     ]
+    from tda_nn.report.verdict import find_verdict, verdict_section_html
+
+    verdict_items = find_verdict(data.root)
+    if verdict_items:  # a run made by `tda-nn experiment`: its verdict goes first after the summary
+        nav.insert(1, ("verdict", "Verdict"))
+        sections.insert(1, verdict_section_html(verdict_items))
     from tda_nn import __version__
 
     name = _run_name(data)
