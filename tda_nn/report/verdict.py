@@ -79,9 +79,10 @@ def _figure_depth(results: dict[str, pd.DataFrame], runs: pd.DataFrame) -> Any:
     per_layer = (table.groupby(["dataset", "protocol", "model", "activation", "depth", "type",
                                 "position"], dropna=False)["complexity_mean"].mean().reset_index())
     cx = results["complexity"]
+    from tda_nn.experiments.findings import _trained
     from tda_nn.experiments.tables import final_rows, layer_complexity
 
-    lc = final_rows(layer_complexity(cx), runs).merge(runs[["dataset", "run", "model"]],
+    lc = final_rows(layer_complexity(cx), _trained(runs)).merge(runs[["dataset", "run", "model"]],
                                                       on=["dataset", "run"])
     spread = (lc.groupby(["dataset", "protocol", "model", "position"])["complexity"]
                 .agg(["mean", "sem"]).reset_index())
@@ -187,7 +188,7 @@ def write_experiment_report(out: str | Path, results: dict[str, pd.DataFrame],
     makers = [
         ("depth", "Topological complexity through the layers",
          "Mean over the class clouds (split by predicted label) of β0+β1+β2 at each layer of the "
-         "trained nets; error bars: standard error over seeds. Colours: ReLU blue, leaky ReLU "
+         "trained nets (runs that reached their target accuracy); error bars: standard error over seeds. Colours: ReLU blue, leaky ReLU "
          "green, tanh red; darker lines are the deepest nets; dotted: CNNs.",
          lambda: _figure_depth(results, runs)),
         ("training", "Over training",
