@@ -12,7 +12,6 @@ labels where there are any, else not at all; every table also has the whole clou
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ import pandas as pd
 
 from tda_nn.analysis.job import (
     prepare_output,
+    read_manifest,
     run_plan,
     write_diagrams,
     write_manifest,
@@ -200,15 +200,8 @@ def _store_classes(store: Any, step: int, classes: str) -> tuple[str, np.ndarray
 
 
 def _previous_manifest(out: Path) -> dict[str, Any]:
-    path = out / "manifest.json"
-    if not path.is_file():
-        return {}
-    try:
-        old = json.loads(path.read_text())
-    except ValueError:
-        return {}
     managed = {"status", "updated", "topology", "library_versions"}
-    return {k: v for k, v in old.items() if k not in managed}
+    return {k: v for k, v in read_manifest(out).items() if k not in managed}
 
 
 def read_table(out_dir: str | Path) -> pd.DataFrame:

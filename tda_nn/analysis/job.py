@@ -28,24 +28,26 @@ from tda_nn.versions import library_versions
 KEY_COLUMNS = ["run", "step", "layer", "layer_index", "class", "homology_dim", "betti"]
 
 
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    """``OUT/manifest.json`` as a dict; ``{}`` when it is missing or unreadable (a fresh start)."""
+    import json
+
+    try:
+        return json.loads((out_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def prepare_output(out_dir: Path, params: TopologyParams, *, overwrite: bool, job: str) -> None:
     """Create ``out_dir`` or check that it holds a resumable job with the same parameters."""
-    manifest_path = out_dir / "manifest.json"
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir}: --out exists and is not a directory")
-    if manifest_path.is_file():
-        import json
-
-        try:
-            old = json.loads(manifest_path.read_text())
-        except ValueError:
-            old = {}
-        old_digest = old.get("topology", {}).get("digest")
-        if old_digest not in (None, params.digest()) and not overwrite:
-            raise InputError(
-                f"{out_dir}: holds results computed with other parameters; "
-                "choose another --out or pass --overwrite"
-            )
+    old_digest = read_manifest(out_dir).get("topology", {}).get("digest")
+    if old_digest not in (None, params.digest()) and not overwrite:
+        raise InputError(
+            f"{out_dir}: holds results computed with other parameters; "
+            "choose another --out or pass --overwrite"
+        )
     if overwrite and (out_dir / "units").is_dir():
         for stale in (out_dir / "units").glob("*.npz"):
             stale.unlink()

@@ -32,6 +32,7 @@ import pandas as pd
 from tda_nn._atomic import write_json
 from tda_nn.analysis.job import (
     prepare_output,
+    read_manifest,
     run_plan,
     write_diagrams,
     write_manifest,
@@ -149,18 +150,12 @@ def run_pipeline(
         path = build_report(out)
         manifest_extra["report"] = {"path": str(path), "seconds": round(time.perf_counter() - t0, 3)}
         write_manifest(out, status="complete", job="run", params=params, extra=manifest_extra)
-    return json.loads((out / "manifest.json").read_text())
+    return read_manifest(out)
 
 
 def _check_same_spec(out: Path, spec: dict[str, Any], overwrite: bool) -> None:
-    manifest = out / "manifest.json"
-    if overwrite or not manifest.is_file():
-        return
-    try:
-        old = json.loads(manifest.read_text()).get("spec_digest")
-    except ValueError:
-        return
-    if old is not None and old != spec_digest(spec):
+    old = read_manifest(out).get("spec_digest")
+    if not overwrite and old is not None and old != spec_digest(spec):
         raise InputError(
             f"{out}: holds a run of a different spec (data, models, training or capture differ); "
             "choose another --out or pass --overwrite"
