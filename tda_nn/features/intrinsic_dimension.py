@@ -25,24 +25,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
 
 from tda_nn.errors import InputError
+from tda_nn.features.probe import _as_features
 
 __all__ = ["IntrinsicDimension", "intrinsic_dimensions", "twonn_dimension"]
-
-
-def _as_cloud(X: Any, name: str) -> np.ndarray:
-    try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: cannot be read as a float array ({exc})") from None
-    if A.ndim == 1:
-        A = A[:, None]
-    if A.ndim > 2:
-        A = A.reshape(A.shape[0], -1)
-    if A.ndim != 2:
-        raise InputError(f"{name}: expected a 2-D array (n_points, n_features), got {A.shape}")
-    if not np.isfinite(A).all():
-        raise InputError(f"{name}: contains NaN or infinite values")
-    return A
 
 
 def _check_fraction(value: Any) -> float:
@@ -86,7 +71,7 @@ def twonn_dimension(
     info : dict, only with ``return_info=True``
     """
     discard_fraction = _check_fraction(discard_fraction)
-    A = _as_cloud(X, name)
+    A = _as_features(X, name, require_points=False)
     unique = np.unique(A, axis=0)
     n_duplicates = A.shape[0] - unique.shape[0]
     if unique.shape[0] < 3:

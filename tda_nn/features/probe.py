@@ -17,7 +17,12 @@ from tda_nn.errors import InputError
 __all__ = ["linear_probe_accuracy", "linear_probe_scores"]
 
 
-def _as_features(X: Any, name: str) -> np.ndarray:
+def _as_features(X: Any, name: str, *, require_points: bool = True) -> np.ndarray:
+    """A finite float64 ``(n_points, n_features)`` array (1-D lifted, trailing axes flattened).
+
+    Shared with :mod:`tda_nn.features.intrinsic_dimension`, which counts points itself
+    (``require_points=False``).
+    """
     try:
         A = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -26,10 +31,12 @@ def _as_features(X: Any, name: str) -> np.ndarray:
         A = A[:, None]
     if A.ndim > 2:
         A = A.reshape(A.shape[0], -1)
-    if A.ndim != 2 or A.shape[0] == 0:
+    if require_points and (A.ndim != 2 or A.shape[0] == 0):
         raise InputError(
             f"{name}: expected a non-empty 2-D array (n_points, n_features), got {A.shape}"
         )
+    if A.ndim != 2:
+        raise InputError(f"{name}: expected a 2-D array (n_points, n_features), got {A.shape}")
     if not np.isfinite(A).all():
         raise InputError(f"{name}: contains NaN or infinite values")
     return A
