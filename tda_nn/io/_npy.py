@@ -145,12 +145,6 @@ class NpyLoader:
             )
         return array
 
-    def __getstate__(self) -> tuple[str, tuple[int, ...] | None]:
-        return (self.path, self.shape)
-
-    def __setstate__(self, state: tuple[str, tuple[int, ...] | None]) -> None:
-        self.path, self.shape = state
-
 
 # -- directory of .npy files -----------------------------------------------------------------------
 def npy_dir_layout(path: Path) -> dict[str, str]:

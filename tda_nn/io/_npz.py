@@ -97,11 +97,6 @@ class NpzLoader:
     def __init__(self, path: str, member: str, shape: tuple[int, ...]) -> None:
         self.path, self.member, self.shape = path, member, shape
 
-    def __getstate__(self) -> tuple[str, str, tuple[int, ...]]:
-        return (self.path, self.member, self.shape)
-
-    def __setstate__(self, state: tuple[str, str, tuple[int, ...]]) -> None:
-        self.path, self.member, self.shape = state
 
     def __call__(self) -> np.ndarray:
         with _open_zip(self.path) as zf:

@@ -134,11 +134,6 @@ class SafetensorsLoader:
     def __init__(self, path: str, name: str, entry: dict[str, Any], start: int) -> None:
         self.path, self.name, self.entry, self.start = path, name, dict(entry), int(start)
 
-    def __getstate__(self) -> tuple[str, str, dict[str, Any], int]:
-        return (self.path, self.name, self.entry, self.start)
-
-    def __setstate__(self, state: tuple[str, str, dict[str, Any], int]) -> None:
-        self.path, self.name, self.entry, self.start = state
 
     def __call__(self) -> np.ndarray:
         header, _, start = read_header(self.path)

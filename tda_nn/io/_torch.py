@@ -170,11 +170,6 @@ class TorchLoader:
     def __init__(self, path: str, keys: tuple[Any, ...], shape: tuple[int, ...]) -> None:
         self.path, self.keys, self.shape = path, tuple(keys), tuple(shape)
 
-    def __getstate__(self) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
-        return (self.path, self.keys, self.shape)
-
-    def __setstate__(self, state: tuple[str, tuple[Any, ...], tuple[int, ...]]) -> None:
-        self.path, self.keys, self.shape = state
 
     def __call__(self) -> np.ndarray:
         name = "/".join(map(str, self.keys)) or Path(self.path).stem

@@ -103,11 +103,6 @@ class ZarrLoader:
     def __init__(self, path: str, name: str, shape: tuple[int, ...]) -> None:
         self.path, self.name, self.shape = path, name, tuple(shape)
 
-    def __getstate__(self) -> tuple[str, str, tuple[int, ...]]:
-        return (self.path, self.name, self.shape)
-
-    def __setstate__(self, state: tuple[str, str, tuple[int, ...]]) -> None:
-        self.path, self.name, self.shape = state
 
     def __call__(self) -> np.ndarray:
         group = _open(self.path)
