@@ -347,3 +347,84 @@ def test_edge_collapse_and_threads_do_not_change_the_diagram():
     for k in (0, 1, 2):
         assert _bottleneck(plain.diagram, fast.diagram, k) < 1e-6
     assert np.ptp(_bars(fast.diagram, 2), axis=1).max() > 0.4  # the void, born near 0.75
+
+
+# ----------------------------------------------------------------------------- giotto-ph, called directly
+def _dense_and_sparse_inputs():
+    X = embed(two_circles(90, noise=0.05, random_state=4), 6, random_state=5)
+    D = squareform(pdist(X)).astype(np.float32).astype(np.float64)
+    import scipy.sparse as sp
+
+    S = sp.coo_matrix(np.where(D <= 0.8 * D.max(), D, 0.0))
+    return D, S, sp.triu(S, 1), sp.tril(S, -1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "maxdim", "thresh", "coeff", "collapse"),
+    [
+        ("dense", 1, np.inf, 2, False), ("dense", 2, np.inf, 2, False),
+        ("dense", 1, 0.9, 2, False), ("dense", 2, 1.2, 2, True), ("dense", 2, np.inf, 2, True),
+        ("dense", 1, np.inf, 3, False), ("dense", 1, 0.8, 5, False),
+        ("sparse", 1, np.inf, 2, False), ("sparse", 1, 0.9, 2, False),
+        ("sparse", 2, 1.1, 2, True), ("sparse", 1, np.inf, 3, False),
+        ("upper", 1, np.inf, 2, False), ("lower", 1, np.inf, 2, False),
+    ],
+)
+def test_direct_giotto_ph_equals_ripser_parallel(kind, maxdim, thresh, coeff, collapse):
+    from gph import ripser_parallel
+
+    from tda_nn.homology._gph import ripser_distance_matrix
+
+    D, S, U, L = _dense_and_sparse_inputs()
+    M = {"dense": D, "sparse": S, "upper": U, "lower": L}[kind]
+    ours = ripser_distance_matrix(M, maxdim, thresh, coeff, 1, collapse)
+    theirs = ripser_parallel(M, maxdim=maxdim, thresh=thresh, coeff=coeff, metric="precomputed",
+                             collapse_edges=collapse)["dgms"]
+    assert len(ours) == len(theirs) == maxdim + 1
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, np.asarray(b).reshape(-1, 2))
+    assert len(ours[1]) > 0
+
+
+def test_direct_giotto_ph_rejects_an_unsupported_field():
+    with pytest.raises(InputError, match="coeff must be at most 255"):
+        compute_persistence(np.random.default_rng(0).normal(size=(20, 2)), coeff=257)
+
+
+def test_pairwise_euclidean_is_pdist_bit_for_bit(monkeypatch):
+    from tda_nn.homology import metrics
+
+    rng = np.random.default_rng(3)
+    for shape in [(1, 4), (2, 1), (130, 7), (70, 300)]:
+        A = rng.normal(size=shape) * 7.3
+        np.testing.assert_array_equal(metrics.pairwise_euclidean(A), squareform(pdist(A)))
+    monkeypatch.setattr(metrics, "_NUMPY_PAIRWISE_LIMIT", 10)  # the scipy branch
+    np.testing.assert_array_equal(metrics.pairwise_euclidean(A), squareform(pdist(A)))
+
+
+def test_compute_persistence_imports_neither_scikit_learn_nor_scipy(tmp_path):
+    """The worker's unit starts light; giotto-ph's own wrapper still works afterwards."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unit.py"
+    script.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "from tda_nn.homology import compute_persistence\n"
+        "from tda_nn.datasets.shapes import circle\n"
+        "X = circle(400, noise=0.02, random_state=0)\n"
+        "r = compute_persistence(X, random_state=0)\n"
+        "heavy = sorted(m for m in sys.modules if m in ('gph', 'gph.python')\n"
+        "               or m.split('.')[0] in ('sklearn', 'scipy'))\n"
+        "print(heavy)\n"
+        "from gph import ripser_parallel\n"
+        "from scipy.spatial.distance import pdist, squareform\n"
+        "D = squareform(pdist(X[r.indices])).astype(np.float32).astype(np.float64)\n"
+        "h1 = ripser_parallel(D, metric='precomputed')['dgms'][1]\n"
+        "print(np.array_equal(np.sort(h1, 0), np.sort(r.bars(1), 0)), len(h1))\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1].startswith("True") and int(out[1].split()[1]) >= 1

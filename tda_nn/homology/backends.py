@@ -11,8 +11,10 @@ rounding of each engine's arithmetic.
 Backends
 --------
 ``"giotto-ph"`` (default)
-    ``gph.ripser_parallel``: Ripser with lock-free multi-threaded reduction in dimensions >= 1
-    (``n_threads``) and optional edge collapse.
+    giotto-ph's Ripser with lock-free multi-threaded reduction in dimensions >= 1
+    (``n_threads``) and optional edge collapse; its compiled functions are called as
+    ``gph.ripser_parallel`` calls them, without importing its Python wrapper and the
+    scikit-learn it pulls in (:mod:`tda_nn.homology._gph`).
 ``"ripser"``
     ``ripser.ripser`` (ripser.py), single-threaded.
 ``"gudhi"``
@@ -54,13 +56,10 @@ def _split_dims(dgms: list[np.ndarray], maxdim: int) -> list[np.ndarray]:
 
 
 def _giotto_ph(D, maxdim, thresh, coeff, n_threads, collapse_edges):
-    from gph import ripser_parallel
+    from tda_nn.homology._gph import ripser_distance_matrix
 
-    res = ripser_parallel(
-        D, maxdim=maxdim, thresh=thresh, coeff=coeff, metric="precomputed",
-        collapse_edges=collapse_edges, n_threads=n_threads,
-    )
-    return _split_dims(res["dgms"], maxdim)
+    dgms = ripser_distance_matrix(D, maxdim, thresh, coeff, n_threads, collapse_edges)
+    return _split_dims(dgms, maxdim)
 
 
 def _ripser(D, maxdim, thresh, coeff, n_threads, collapse_edges):

@@ -196,14 +196,12 @@ def _sparse_matrix(space, thresh: float):
 
 def _to_float32_values(D):
     """Round distances to float32 (the engines' precision) but keep them in float64 arrays."""
-    import scipy.sparse as sp
-
-    if sp.issparse(D):
-        D = D.tocoo()
-        D.data = D.data.astype(np.float32).astype(np.float64)
-        D.data[D.data == 0] = np.nextafter(np.float32(0), np.float32(1))
-        return D
-    return D.astype(np.float32).astype(np.float64)
+    if isinstance(D, np.ndarray):
+        return D.astype(np.float32).astype(np.float64)
+    D = D.tocoo()  # a scipy sparse matrix of edges
+    D.data = D.data.astype(np.float32).astype(np.float64)
+    D.data[D.data == 0] = np.nextafter(np.float32(0), np.float32(1))
+    return D
 
 
 def _check_params(metric, backend, max_edge_length, coeff, n_landmarks) -> float:
