@@ -3,11 +3,16 @@
 Each (tool, case) runs in its own fresh process, started with the interpreter of the stack that
 has the tool (giotto-tda only exists on the giotto stack), and is measured whole: wall time from
 start to exit (imports and loading the clouds included) and peak resident memory of that process
-(``os.wait4``'s ``ru_maxrss``). Every tool gets the same clouds (written once to a temporary
-``.npz``) and computes H0 and H1 with its defaults:
+(its own ``VmHWM`` on Linux, else ``os.wait4``'s ``ru_maxrss``). The runs go in rounds of one run
+per tool. Every tool gets the same clouds (written once to a temporary ``.npz``) and computes H0
+and H1 with its defaults:
 
 - ``ours``: ``tda_nn.homology.VietorisRipsPersistence()`` (300 maxmin landmarks, full
-  filtration, giotto-ph);
+  filtration, giotto-ph), the scikit-learn transformer: its process imports scikit-learn;
+- ``ours-unit``: the same default through the function the transformer, the CLI and the workers
+  call, ``tda_nn.homology.compute_persistence(X)`` per cloud: its process imports NumPy and
+  giotto-ph's compiled engine only (no scikit-learn, no SciPy), which is what a script or a
+  worker that needs nothing else pays;
 - ``giotto-tda``: ``gtda.homology.VietorisRipsPersistence()`` (exact, full filtration);
 - ``ripser``: ``ripser.ripser(X)`` (exact); ``ripser-nperm``: ``ripser(X, n_perm=300)``, its own
   greedy landmarks (the approximation closest to ours).
@@ -46,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-TOOLS = ("ours", "giotto-tda", "ripser", "ripser-nperm")
+TOOLS = ("ours", "ours-unit", "giotto-tda", "ripser", "ripser-nperm")
 
 
 # ----------------------------------------------------------------------------- the clouds
@@ -93,6 +98,16 @@ QUICK_CASES = ("shapes-1000x64", "mlp-1000x128", "big-50000x512")
 
 
 # ----------------------------------------------------------------------------- one tool, one process
+def _padded(diagrams: list[np.ndarray]) -> np.ndarray:
+    """H0-H1 diagrams ``(n_bars, 3)`` stacked in giotto-tda's layout, padded with ``(0, 0, 1)``."""
+    size = max(len(d) for d in diagrams)
+    out = np.zeros((len(diagrams), size, 3))
+    for i, d in enumerate(diagrams):
+        out[i, : len(d)] = d
+        out[i, len(d):, 2] = 1
+    return out
+
+
 def run_tool(tool: str, clouds_path: str, out_path: str) -> None:
     """Child process: compute H0-H1 diagrams of every cloud in ``clouds_path`` with ``tool``."""
     start = time.perf_counter()
@@ -102,6 +117,10 @@ def run_tool(tool: str, clouds_path: str, out_path: str) -> None:
         from tda_nn.homology import VietorisRipsPersistence
 
         dgms = VietorisRipsPersistence().fit_transform(clouds)
+    elif tool == "ours-unit":
+        from tda_nn.homology import compute_persistence
+
+        dgms = _padded([compute_persistence(X).diagram for X in clouds])
     elif tool == "giotto-tda":
         from gtda.homology import VietorisRipsPersistence as GtdaVR
 
@@ -116,15 +135,27 @@ def run_tool(tool: str, clouds_path: str, out_path: str) -> None:
             h0 = h0[np.isfinite(h0[:, 1])]
             out.append(np.vstack([np.column_stack([h0, np.zeros(len(h0))]),
                                   np.column_stack([h1, np.ones(len(h1))])]))
-        size = max(len(d) for d in out)
-        dgms = np.zeros((len(out), size, 3))
-        for i, d in enumerate(out):
-            dgms[i, : len(d)] = d
-            dgms[i, len(d):, 2] = 1  # padding rows (0, 0, 1)
+        dgms = _padded(out)
     else:
         raise SystemExit(f"unknown tool {tool!r}")
     np.save(out_path, np.asarray(dgms, dtype=np.float64))
-    print(json.dumps({"compute_seconds": time.perf_counter() - start}))
+    print(json.dumps({"compute_seconds": time.perf_counter() - start, "peak_mb": _own_peak_mb()}))
+
+
+def _own_peak_mb() -> float | None:
+    """This process's peak resident memory (Linux ``VmHWM``), None where unknown.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark over ``fork``/``exec`` into it,
+    so a small child would report at least the size of the benchmark driver.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
 
 
 def _python_for(tool: str, giotto_python: str) -> str:
@@ -157,11 +188,12 @@ def measure(tool: str, clouds_path: str, giotto_python: str, timeout: float) -> 
         stdout, stderr = proc.stdout.read(), proc.stderr.read()
         if os.waitstatus_to_exitcode(status) != 0:
             return {"status": "failed: " + (stderr.strip().splitlines() or ["?"])[-1][:120]}
+        report = json.loads(stdout.strip().splitlines()[-1])
         return {
             "status": "ok",
             "wall_s": wall,
-            "peak_mb": usage.ru_maxrss / 1024.0,
-            "compute_s": json.loads(stdout.strip().splitlines()[-1])["compute_seconds"],
+            "peak_mb": report.get("peak_mb") or usage.ru_maxrss / 1024.0,
+            "compute_s": report["compute_seconds"],
             "diagrams": np.load(out),
         }
 
@@ -197,41 +229,47 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     print(f"# bench_persistence on {_machine()}; H0-H1; medians of {repeats} run(s)")
     print(f"{'case':18s} {'tool':13s} {'wall s':>9s} {'peak MB':>8s} {'x wall':>7s} "
-          f"{'x mem':>6s}  betti (first cloud) / agreement")
+          f"{'x mem':>6s} {'x unit':>7s}  betti (first cloud) / agreement")
     for case in cases:
         clouds, truth = make_case(case)
         big = len(clouds[0]) > 10000
+        tools = [t for t in args.tools if not (big and t in ("giotto-tda", "ripser"))]
+        for tool in sorted(set(args.tools) - set(tools)):
+            print(f"{case:18s} {tool:13s} {'skipped: exact on 50k points':>30s}")
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "clouds.npz")
             np.savez(path, **{f"cloud_{i}": c.astype(np.float32) for i, c in enumerate(clouds)})
-            ours = None
-            for tool in args.tools:
-                if big and tool in ("giotto-tda", "ripser"):
-                    print(f"{case:18s} {tool:13s} {'skipped: exact on 50k points':>30s}")
-                    continue
-                runs = [measure(tool, path, args.giotto_python, args.timeout)
-                        for _ in range(repeats)]
-                ok = [r for r in runs if r["status"] == "ok"]
-                if not ok:
-                    print(f"{case:18s} {tool:13s} {runs[0]['status']}")
-                    continue
-                wall = statistics.median(r["wall_s"] for r in ok)
-                mem = statistics.median(r["peak_mb"] for r in ok)
-                betti = betti_numbers(ok[0]["diagrams"], homology_dimensions=(0, 1))
-                if tool == "ours":
-                    ours = {"wall": wall, "mem": mem, "betti": betti}
-                ratio = (f"{wall / ours['wall']:7.1f} {mem / ours['mem']:6.1f}" if ours
-                         else f"{'':7s} {'':6s}")
-                if truth is not None:
-                    verdict = "true" if np.array_equal(betti, truth) else f"WRONG (true {truth})"
-                elif ours is not None and tool != "ours":
-                    same = np.array_equal(betti, ours["betti"])
-                    verdict = "same as ours" if same else "differs from ours"
-                else:
-                    verdict = "truth unknown"
-                print(f"{case:18s} {tool:13s} {wall:9.2f} {mem:8.0f} {ratio}  "
-                      f"{betti[0].tolist()} {verdict}", flush=True)
-    print("# x wall, x mem: the tool's median over ours (above 1: ours is faster / smaller)")
+            # rounds of one run per tool, so that a change of load hits every tool alike
+            runs: dict[str, list[dict]] = {tool: [] for tool in tools}
+            for _ in range(repeats):
+                for tool in tools:
+                    runs[tool].append(measure(tool, path, args.giotto_python, args.timeout))
+        base: dict[str, dict] = {}
+        for tool in tools:
+            ok = [r for r in runs[tool] if r["status"] == "ok"]
+            if not ok:
+                print(f"{case:18s} {tool:13s} {runs[tool][0]['status']}")
+                continue
+            wall = statistics.median(r["wall_s"] for r in ok)
+            mem = statistics.median(r["peak_mb"] for r in ok)
+            betti = betti_numbers(ok[0]["diagrams"], homology_dimensions=(0, 1))
+            if tool in ("ours", "ours-unit"):
+                base[tool] = {"wall": wall, "mem": mem, "betti": betti}
+            ours, unit = base.get("ours"), base.get("ours-unit")
+            ratio = (f"{wall / ours['wall']:7.1f} {mem / ours['mem']:6.1f}" if ours
+                     else f"{'':7s} {'':6s}")
+            ratio += f" {wall / unit['wall']:7.1f}" if unit else f" {'':7s}"
+            if truth is not None:
+                verdict = "true" if np.array_equal(betti, truth) else f"WRONG (true {truth})"
+            elif ours is not None and tool != "ours":
+                same = np.array_equal(betti, ours["betti"])
+                verdict = "same as ours" if same else "differs from ours"
+            else:
+                verdict = "truth unknown"
+            print(f"{case:18s} {tool:13s} {wall:9.2f} {mem:8.0f} {ratio}  "
+                  f"{betti[0].tolist()} {verdict}", flush=True)
+    print("# x wall, x mem: the tool's median over ours (the transformer); x unit: wall over "
+          "ours-unit (compute_persistence); above 1: ours is faster / smaller")
     return 0
 
 
