@@ -1,5 +1,7 @@
 """Compare what two models compute, layer by layer: diagram distances, RTD, linear CKA, nulls.
 
+- :func:`compare_job`, :class:`CompareOptions`, :func:`run_compare_spec`: the comparison job
+  behind ``tda-nn compare`` and the ``kind: compare`` spec (see :mod:`tda_nn.compare.job`).
 - :func:`diagram_distance`, :func:`pairwise_diagram_distances`, :class:`DistanceSpec`:
   Wasserstein (order ``p`` and ground metric ``q`` explicit), bottleneck, sliced Wasserstein.
 - :func:`rtd`, :func:`r_cross_barcode`: Representation Topology Divergence of paired clouds.
@@ -19,8 +21,8 @@ from tda_nn._lazy import lazy_exports
 # public name -> module that defines it
 _EXPORTS = {
     "compare_job": "tda_nn.compare.job",
-    "run_compare_spec": "tda_nn.compare.job",
-    "CompareOptions": "tda_nn.compare.job",
+    "run_compare_spec": "tda_nn.compare.spec",
+    "CompareOptions": "tda_nn.compare.options",
     "DistanceSpec": "tda_nn.compare.distances",
     "diagram_distance": "tda_nn.compare.distances",
     "pairwise_diagram_distances": "tda_nn.compare.distances",
