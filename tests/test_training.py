@@ -469,3 +469,47 @@ def test_sigkill_then_same_command_completes_identically(tmp_path):
     assert job(tmp_path / "killed", -1) == 0
     assert_stores_equal(tmp_path / "full", tmp_path / "killed")
     assert (tmp_path / "full/metrics.csv").read_bytes() == (tmp_path / "killed/metrics.csv").read_bytes()
+
+
+def test_threads_are_set_while_training_recorded_and_restored(tmp_path):
+    X, y = noisy_blobs(60, 0)
+    seen: list[int] = []
+    assert torch.get_num_threads() == 1  # the fixture's setting
+    result = train_reference(mlp(1), X, y, epochs=3, lr=0.05, target_train_accuracy=None,
+                             run_dir=tmp_path / "run", capture_every=2, progress=False, threads=2,
+                             callback=lambda step, _: seen.append(torch.get_num_threads()))
+    assert seen == [2, 2, 2] and torch.get_num_threads() == 1
+    assert result.thread_history == [[0, 2]]
+    assert load_checkpoint(checkpoint_path(tmp_path / "run", 3))["extra"]["train"]["threads"] == [[0, 2]]
+
+    def fail(step, _):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        train_reference(mlp(1), X, y, epochs=3, target_train_accuracy=None, progress=False,
+                        threads=2, callback=fail)
+    assert torch.get_num_threads() == 1
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(InputError, match="threads must be an integer >= 1"):
+            train_reference(mlp(1), X, y, epochs=1, progress=False, threads=bad)
+
+
+def test_resume_with_another_thread_count_warns_and_is_recorded(tmp_path):
+    import warnings
+
+    X, y = noisy_blobs(60, 0)
+    kw = dict(lr=0.05, target_train_accuracy=None, capture_every=2, progress=False)
+    full = train_reference(mlp(1), X, y, epochs=4, run_dir=tmp_path / "full", threads=1, **kw)
+    part = tmp_path / "part"
+    train_reference(mlp(1), X, y, epochs=2, run_dir=part, threads=1, **kw)  # "killed" at step 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same count: no warning
+        again = train_reference(mlp(1), X, y, epochs=2, run_dir=part, threads=1, **kw)
+    assert again.resumed_from == 2 and again.thread_history == [[0, 1]]
+    with pytest.warns(RuntimeWarning, match=r"resuming at step 2 with 2 torch thread\(s\).*0\.\.2 ran with 1"):
+        resumed = train_reference(mlp(1), X, y, epochs=4, run_dir=part, threads=2, **kw)
+    assert resumed.resumed_from == 2 and resumed.thread_history == [[0, 1], [2, 2]]
+    saved = load_checkpoint(checkpoint_path(part, 4))["extra"]["train"]["threads"]
+    assert saved == [[0, 1], [2, 2]]
+    # It continues the same computation (bit-identity is only promised at one thread count).
+    np.testing.assert_allclose(resumed.metrics["loss"], full.metrics["loss"], rtol=1e-5)

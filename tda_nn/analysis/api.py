@@ -7,7 +7,13 @@
   ``betti.csv``. For a run directory ``OUT`` defaults to the run directory itself.
 
 Classes (``classes``): ``"auto"`` splits by predicted labels where a store recorded them, else by true
-labels where there are any, else not at all; every table also has the whole cloud (``class == "all"``).
+labels where there are any, else not at all. Every table also has the whole cloud (``class == "all"``)
+unless ``include_all=False`` (CLI ``--no-all``): per-class clouds only, which needs class labels
+(without them the whole cloud is the only cloud, and asking to skip it is an InputError). The whole
+cloud is usually the costliest unit, and the only one with a linear-probe accuracy. The choice is
+recorded in the manifest (``include_all``); unit result files do not depend on it, so a re-run with
+the other choice reuses the class units, computes any missing whole-cloud units, and rewrites the
+table and ``diagrams.npz`` from its own plan.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ def persistence_job(
     labels: Any = None,
     classes: str = "auto",
     min_class_points: int = 20,
+    include_all: bool = True,
     steps: Sequence[int] | None = None,
     n_jobs: int | None = 1,
     scheduler: Any = None,
@@ -58,6 +65,9 @@ def persistence_job(
 ) -> dict[str, Any]:
     """Measure every layer (and class, and step) of ``input_path``; write tables into ``out_dir``.
 
+    ``include_all=False`` measures the class clouds only, not each layer's whole cloud
+    (``class == "all"``); it needs class labels (see the module docstring).
+
     Returns a dict with ``table`` (the tidy DataFrame), ``path`` (its CSV), ``out_dir``,
     ``summary`` (RunSummary) and ``skipped`` (classes too small to measure).
     """
@@ -65,6 +75,9 @@ def persistence_job(
 
     if classes not in CLASS_CHOICES:
         raise InputError(f"classes must be one of {', '.join(CLASS_CHOICES)}, got {classes!r}")
+    if not isinstance(include_all, bool | np.bool_):
+        raise InputError(f"include_all must be True or False, got {include_all!r}")
+    include_all = bool(include_all)
     src = Path(input_path)
     if not src.exists():
         raise InputError(f"{src}: no such file or directory")
@@ -90,13 +103,20 @@ def persistence_job(
         kind, table_name = "activations", "betti.csv"
 
     if kind == "activations":
-        plan, described = _plan_activations(src, layers, labels, classes, min_class_points)
+        plan, described = _plan_activations(src, layers, labels, classes, min_class_points,
+                                            include_all)
     else:
         if labels is not None:
             raise InputError("--labels applies to saved activations; stores carry their own labels")
-        plan, described = _plan_stores(stores, layers, classes, min_class_points, steps)
+        plan, described = _plan_stores(stores, layers, classes, min_class_points, steps, include_all)
+    if not plan.units and not include_all:
+        raise InputError(
+            f"{src}: every class has fewer than min_class_points={min_class_points} points and "
+            "include_all=False (--no-all) skips the whole cloud: nothing to measure"
+        )
     for message in plan.skipped:
         log(f"skipped: {message}")
+    described["include_all"] = include_all
 
     previous = _previous_manifest(out) if kind == "run" else {}
     prepare_output(out, params, overwrite=overwrite, job="persistence")
@@ -125,7 +145,12 @@ def persistence_job(
 
 
 def _plan_activations(
-    src: Path, layers: Sequence[str] | None, labels: Any, classes: str, min_class_points: int
+    src: Path,
+    layers: Sequence[str] | None,
+    labels: Any,
+    classes: str,
+    min_class_points: int,
+    include_all: bool,
 ) -> tuple[Plan, dict[str, Any]]:
     from tda_nn.io import load_activations
 
@@ -135,6 +160,13 @@ def _plan_activations(
     if classes == "true" and aset.labels is None:
         raise InputError(f"{src}: classes 'true' needs labels (a 'labels' array or --labels PATH)")
     split = aset.labels if classes in ("auto", "true") else None
+    if split is None and not include_all:
+        why = "classes 'none' splits nothing" if classes == "none" else (
+            "it has no labels (a 'labels' array or --labels PATH)")
+        raise InputError(
+            f"{src}: include_all=False (--no-all) needs class clouds, but {why}; without labels "
+            "the whole cloud is the only cloud"
+        )
     plan = plan_units(
         run="activations",
         source=str(src),
@@ -144,6 +176,7 @@ def _plan_activations(
         class_labels=None if split is None else np.asarray(split),
         probe_labels=None if aset.labels is None else np.asarray(aset.labels),
         min_class_points=min_class_points,
+        include_all=include_all,
     )
     described = {"layers": aset.layer_names, "n_samples": aset.n_samples,
                  "classes": "true" if split is not None else "none"}
@@ -156,6 +189,7 @@ def _plan_stores(
     classes: str,
     min_class_points: int,
     steps: Sequence[int] | None,
+    include_all: bool,
 ) -> tuple[Plan, dict[str, Any]]:
     plan = Plan()
     used_classes = set()
@@ -171,6 +205,13 @@ def _plan_stores(
             raise InputError(f"{store.root}: none of steps {list(steps)} is stored; stored: {store.steps}")
         for step in chosen:
             mode, class_labels = _store_classes(store, step, classes)
+            if class_labels is None and not include_all:
+                why = "classes 'none' splits nothing" if classes == "none" else (
+                    "it has no labels or predictions")
+                raise InputError(
+                    f"{store.root}: step {step}: include_all=False (--no-all) needs class clouds, "
+                    f"but {why}; without labels the whole cloud is the only cloud"
+                )
             used_classes.add(mode)
             plan_units(
                 run=run_id,
@@ -182,6 +223,7 @@ def _plan_stores(
                 probe_labels=store.labels,
                 min_class_points=min_class_points,
                 plan=plan,
+                include_all=include_all,
             )
     return plan, {"runs": list(stores), "classes": sorted(used_classes)}
 

@@ -1,8 +1,13 @@
 """Planning: which (run, step, layer, class) units a source of activations yields.
 
 Class-conditional clouds follow Naitzat et al. (2020): the points of one class (true or predicted
-label) in one layer. Every plan also holds the whole-probe cloud of each layer (``class == "all"``).
-Classes with fewer than ``min_class_points`` points are not measured and are listed in ``skipped``.
+label) in one layer. A plan also holds the whole-probe cloud of each layer (``class == "all"``) unless
+``include_all=False`` (class clouds only; then there must be class labels). Classes with fewer than
+``min_class_points`` points are not measured and are listed in ``skipped``.
+
+Whether the whole cloud is planned changes which units exist, never a unit's result: unit files
+stay keyed by (run, step, layer, class) and the parameter digest, and every job rebuilds its table
+and ``diagrams.npz`` from the units of its own plan.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ def plan_units(
     probe_labels: np.ndarray | None,
     min_class_points: int = 20,
     plan: Plan | None = None,
+    include_all: bool = True,
 ) -> Plan:
     """Add the units of one (run, step) to ``plan``.
 
@@ -69,19 +75,28 @@ def plan_units(
         Labels that split clouds into classes (true or predicted); None: only ``class == "all"``.
     probe_labels : (n_samples,) array or None
         True labels, carried by the ``"all"`` units for label-dependent features (linear probe).
+    include_all : bool
+        Plan the whole cloud of each layer (``class == "all"``). False: class clouds only, which
+        needs ``class_labels``; the linear probe (a feature of the whole cloud) is then not measured.
     """
     plan = plan if plan is not None else Plan()
+    where = f"run {run} step {step}" if step >= 0 else source
+    if not include_all and class_labels is None:
+        raise InputError(
+            f"{where}: include_all=False needs class labels to split by; without them the whole "
+            "cloud is the only cloud"
+        )
     kept: dict[str, np.ndarray] = {}
     if class_labels is not None:
         kept, small = class_indices(class_labels, min_class_points)
-        where = f"run {run} step {step}" if step >= 0 else source
         plan.skipped += [
             f"{where}: class {name} has {n} point(s) (< min_class_points={min_class_points})"
             for name, n in small.items()
         ]
     for index, layer in enumerate(layer_names):
         common = dict(run=run, step=step, layer=layer, layer_index=index, source=source, kind=kind)
-        plan.units.append(Unit(cls="all", labels=probe_labels, **common))
+        if include_all:
+            plan.units.append(Unit(cls="all", labels=probe_labels, **common))
         for name, idx in kept.items():
             plan.units.append(Unit(cls=name, indices=idx, **common))
     return plan

@@ -15,6 +15,7 @@ INPUT is saved activations (.npz, a directory of .npy, .pt, .safetensors, .h5, .
 written by TopologyTracker, or a run directory of `tda-nn run`. Writes DIR/betti.csv (or
 DIR/topology.csv for stores and runs), DIR/diagrams.npz (keyed by the table's diagram_key) and
 DIR/manifest.json. Re-running the same command resumes; finished units are not recomputed.
+Every layer's whole cloud (class "all") is measured next to its class clouds unless --no-all.
 """
 
 
@@ -32,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="split clouds by class (auto: predicted labels in stores, else true labels)")
     parser.add_argument("--min-class-points", type=int, default=20,
                         help="skip classes with fewer points (default 20)")
+    parser.add_argument("--no-all", action="store_true",
+                        help='per-class clouds only: skip each layer\'s whole cloud (class "all"; '
+                             "needs labels; no linear probe then)")
     parser.add_argument("--steps", default=None, help="comma-separated steps of a store (default: all)")
     parser.add_argument("--metric", default="euclidean",
                         choices=("euclidean", "cosine", "knn_geodesic"))
@@ -116,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         labels=args.labels,
         classes=args.classes,
         min_class_points=args.min_class_points,
+        include_all=not getattr(args, "no_all", False),
         steps=_int_list(args.steps, "--steps"),
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,
@@ -126,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
     table = result["table"]
     head = table[table["class"].astype(str) == "all"]
     index = [c for c in ("run", "step", "layer_index", "layer") if c in head.columns]
+    if head.empty:  # --no-all: one line per class
+        head, index = table, [*index, "class"]
     pivot = head.pivot_table(index=index, columns="homology_dim", values="betti", aggfunc="first")
     pivot.columns = [f"b{d}" for d in pivot.columns]
     print(pivot.reset_index().drop(columns="layer_index").to_string(index=False))

@@ -6,6 +6,8 @@ import argparse
 import sys
 import time
 
+from tda_nn.errors import InputError
+
 HELP = "run a pipeline spec: train, capture activations, persistence, tables, figures (resumable)"
 
 
@@ -16,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="local processes for the persistence phase (overrides the spec)")
     parser.add_argument("--scheduler", default=None,
                         help="Dask scheduler address, e.g. tcp://host:8786 (overrides the spec)")
+    parser.add_argument("--threads", type=int, default=None, metavar="N",
+                        help="torch intra-op threads while training (overrides the spec's "
+                             "training.threads; default: the spec's, else torch's default)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a run directory that holds a different spec")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -27,6 +32,11 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     progress = not args.no_progress and sys.stderr.isatty()
     kind = spec_kind(args.spec)
+    threads = getattr(args, "threads", None)
+    if threads is not None and threads < 1:
+        raise InputError(f"--threads must be >= 1, got {threads}")
+    if threads is not None and kind != "run":
+        raise InputError(f"--threads applies to pipeline specs (kind: run); {args.spec} is kind: {kind}")
     if kind == "experiment":
         from tda_nn.commands import experiment
 
@@ -57,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,
+        threads=threads,
         progress=progress,
         overwrite=args.overwrite,
         log=lambda msg: print(msg, flush=True),

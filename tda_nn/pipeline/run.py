@@ -15,7 +15,11 @@ Run directory::
 
 Every phase resumes: training from the latest checkpoint, persistence from the finished units, so
 re-running the same command after a kill (SIGKILL included) completes the job without redoing
-finished work and gives the same tables as an uninterrupted run.
+finished work and gives the same tables as an uninterrupted run, bit for bit when it trains with the
+same torch thread count (``training.threads`` / ``--threads``). The thread count is not part of the
+spec digest, so a run may be resumed with another one; it then continues correctly but may differ in
+the last bits, and the manifest records it: ``spec.training.threads`` (the setting) and, per run,
+``runs.<run>.torch_threads`` (``[first_step, threads]`` for each stretch of training).
 """
 
 from __future__ import annotations
@@ -45,8 +49,14 @@ from tda_nn.pipeline.data import PipelineData, prepare_data
 
 
 def spec_digest(spec: dict[str, Any]) -> str:
-    """Hash of the parts of a spec that determine training (not execution or outputs)."""
-    keep = {k: spec[k] for k in ("seeds", "data", "models", "training", "capture")}
+    """Hash of the parts of a spec that determine training (not execution, outputs or threads).
+
+    ``training.threads`` is left out: it changes speed, not what is trained (at most the last bits
+    of float sums; see :mod:`tda_nn.training.seeding`), and digests of specs written before it
+    existed stay valid.
+    """
+    training = {k: v for k, v in spec["training"].items() if k != "threads"}
+    keep = {k: spec[k] for k in ("seeds", "data", "models", "capture")} | {"training": training}
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -74,12 +84,23 @@ def run_pipeline(
     *,
     n_jobs: int | None = None,
     scheduler: str | None = None,
+    threads: int | None = None,
     progress: bool = True,
     overwrite: bool = False,
     log: Any = print,
 ) -> dict[str, Any]:
-    """Run every phase of a validated spec into ``out_dir``; return the final manifest."""
+    """Run every phase of a validated spec into ``out_dir``; return the final manifest.
+
+    ``n_jobs``, ``scheduler`` and ``threads`` override the spec's ``execution.n_jobs``,
+    ``execution.scheduler`` and ``training.threads`` (torch intra-op threads during the training
+    phase; torch's previous setting is restored afterwards). The effective ``training.threads`` is
+    what ``spec.json`` and the manifest record.
+    """
     out = Path(out_dir)
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise InputError(f"threads must be an integer >= 1, got {threads!r}")
+        spec = {**spec, "training": {**spec["training"], "threads": threads}}
     params = topology_params(spec)
     _check_same_spec(out, spec, overwrite)
     prepare_output(out, params, overwrite=overwrite, job="run")
@@ -215,10 +236,14 @@ def _train_one(
         target_train_accuracy=training["target_train_accuracy"],
         tracker=tracker,
         progress=progress,
+        threads=training.get("threads"),
     )
+    history = result.thread_history
     log(f"trained {model_name} seed {seed}: {result.steps} steps, train accuracy "
         f"{result.final_train_accuracy:.3f}, test accuracy {result.final_test_accuracy:.3f}"
-        + (" (resumed)" if result.resumed_from is not None else ""))
+        + (" (resumed)" if result.resumed_from is not None else "")
+        + (f"; torch threads by stretch [first_step, threads]: {history} (a changed count may "
+           "change the last bits)" if len(history) > 1 else ""))
     metrics = result.metrics.copy()
     metrics.insert(0, "run", f"{model_name}_seed{seed}")
     metrics.insert(1, "model", model_name)
@@ -233,6 +258,7 @@ def _train_one(
         "final_test_accuracy": result.final_test_accuracy,
         "reached_target": result.reached_target,
         "stop_reason": result.stop_reason,
+        "torch_threads": history,
     }
     return {"info": info, "metrics": metrics, "store": tracker.store}
 

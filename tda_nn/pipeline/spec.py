@@ -20,6 +20,9 @@ A spec is YAML with these sections (every key optional unless marked; defaults s
       batch_size: null                # null = full batch (as Naitzat et al. 2020)
       lr_decay: null                  # [factor, every_epochs], e.g. [0.5, 2500]
       target_train_accuracy: null     # stop when reached (e.g. 1.0)
+      threads: null                   # torch intra-op threads while training (>= 1); null = torch's
+                                      # default. `tda-nn run --threads N` overrides it. Not part of
+                                      # the spec digest; bit-identical resumes need the same count
     capture:
       every: 5                        # capture every N epochs (epoch 0 = before training)
       epochs: null                    # or an explicit list of epochs
@@ -75,6 +78,10 @@ def _homology_dims(value: Any) -> str | None:
     return int_list(0)(value) or (None if value else "must list at least one dimension")
 
 
+def _threads(value: Any) -> str | None:
+    return None if value >= 1 else f"must be >= 1 (null: torch's default), got {value!r}"
+
+
 def _lr_decay(value: Any) -> str | None:
     ok = (
         len(value) == 2
@@ -125,6 +132,8 @@ SCHEMA = Section(
                 "batch_size": Field((int, None), check=positive),
                 "lr_decay": Field((list, None), check=_lr_decay),
                 "target_train_accuracy": Field((float, None), check=_accuracy),
+                "threads": Field((int, None), check=_threads,
+                                 doc="torch intra-op threads while training (null: torch's default)"),
             }
         ),
         "capture": Section(

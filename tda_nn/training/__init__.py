@@ -8,7 +8,8 @@
   bit-identical results.
 - ``make_mlp``, ``make_cnn``, ``build_model``, ``default_layers`` (``models``): reference models
   with readable layer names (``fc1, act1, ..., out``).
-- ``seed_everything`` (``seeding``): seeds, and what is and is not deterministic on GPU.
+- ``seed_everything``, ``torch_threads`` (``seeding``): seeds, torch's thread count for a block, and
+  what is and is not deterministic (across thread counts, on GPU).
 - ``checkpoints``: ``RUN_DIR/checkpoints/step_XXXXXXXX.pt`` files.
 
 Names are loaded on first access, so importing this package does not import torch.
@@ -32,6 +33,7 @@ _EXPORTS = {
     "seed_everything": "tda_nn.training.seeding",
     "get_rng_state": "tda_nn.training.seeding",
     "set_rng_state": "tda_nn.training.seeding",
+    "torch_threads": "tda_nn.training.seeding",
     "checkpoint_path": "tda_nn.training.checkpoints",
     "list_checkpoints": "tda_nn.training.checkpoints",
     "save_checkpoint": "tda_nn.training.checkpoints",

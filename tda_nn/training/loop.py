@@ -9,8 +9,8 @@ the RNG states, the step and the metrics so far.
 Re-running the same call on the same run directory after a crash or ``kill -9`` continues from the
 latest checkpoint. Mini-batch order is a pure function of ``(seed, epoch)`` and the learning rate a
 pure function of the epoch, so the continued run computes exactly what an uninterrupted run would:
-activations, checkpoints and ``metrics.csv`` are bit-identical (on CPU; see
-:mod:`tda_nn.training.seeding` for what holds on GPU).
+activations, checkpoints and ``metrics.csv`` are bit-identical (on CPU, at the same torch thread
+count; see :mod:`tda_nn.training.seeding` for what holds across thread counts and on GPU).
 
 Steps and epochs: a step is one optimizer update; an epoch is ``ceil(n_train / batch_size)`` steps
 (one step when full batch). Step ``s`` means "after ``s`` updates", so step 0 is the untrained model.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from tda_nn.training.checkpoints import (
     load_checkpoint,
     save_checkpoint,
 )
-from tda_nn.training.seeding import seed_everything, set_rng_state
+from tda_nn.training.seeding import seed_everything, set_rng_state, torch_threads
 
 METRIC_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "test_accuracy")
 OPTIMIZERS = ("adam", "sgd")
@@ -66,6 +67,11 @@ class TrainResult:
     captured : list of int
         Steps (or epochs, for an epoch-unit tracker) with complete captures / checkpoints.
     run_dir : pathlib.Path or None
+    thread_history : list of [int, int or None]
+        ``[first_step, torch_threads]`` for each stretch of training: the torch intra-op thread
+        count that computed the steps after ``first_step`` (and their captures and metrics). More
+        than one entry means a resume changed the count, so the last bits may differ from an
+        uninterrupted run; None: the stretch was written by a version that did not record it.
     """
 
     metrics: pd.DataFrame
@@ -79,6 +85,7 @@ class TrainResult:
     resumed_from: int | None = None
     captured: list[int] = field(default_factory=list)
     run_dir: Path | None = None
+    thread_history: list[list[int | None]] = field(default_factory=list)
 
 
 def train_reference(
@@ -107,6 +114,7 @@ def train_reference(
     deterministic: bool = True,
     eval_batch_size: int = 8192,
     callback: Callable[[int, Any], None] | None = None,
+    threads: int | None = None,
 ) -> TrainResult:
     """Train ``model`` with cross-entropy; capture, checkpoint and log along the way; resumable.
 
@@ -168,6 +176,11 @@ def train_reference(
         Chunk size of the full-data evaluations.
     callback : callable(step, model), optional
         Called after each optimizer update with the new step number.
+    threads : int or None
+        ``torch.set_num_threads(threads)`` while training, evaluating and capturing; the previous
+        count is restored on return. None leaves torch's setting. Bit-identical resumes hold at one
+        thread count only: resuming with another count warns and is recorded in
+        ``TrainResult.thread_history`` and the checkpoints (see :mod:`tda_nn.training.seeding`).
 
     Returns
     -------
@@ -180,6 +193,8 @@ def train_reference(
     lr = _positive_float(lr, "lr")
     weight_decay = _float_at_least(weight_decay, 0.0, "weight_decay")
     eval_batch_size = _int_at_least(eval_batch_size, 1, "eval_batch_size")
+    if threads is not None:
+        threads = _int_at_least(threads, 1, "threads")
     decay = _lr_decay(lr_decay)
     if target_train_accuracy is not None:
         target_train_accuracy = float(target_train_accuracy)
@@ -239,6 +254,7 @@ def train_reference(
     seed_everything(seed, deterministic=deterministic)
     rows: dict[int, dict[str, float]] = {}
     start, resumed_from = 0, None
+    history: list[list[int | None]] = []
     if run_dir is not None:
         state = _latest_state(run_dir) if resume else None
         if state is not None:
@@ -249,6 +265,7 @@ def train_reference(
             set_rng_state(payload["rng"])
             start = resumed_from = int(train["step"])
             rows = {int(r["step"]): dict(r) for r in train["metrics"]}
+            history = _saved_thread_history(train)
         elif not resume and (list_checkpoints(run_dir) or (tracker is not None and tracker.steps)):
             raise InputError(f"run directory {run_dir} already holds a run; use resume=True or a new directory")
 
@@ -276,33 +293,38 @@ def train_reference(
     was_training = model.training
     step, reached, metrics = start, False, None
     try:
-        while True:
-            epoch_end = step % per_epoch == 0
-            capture = scheduled(step)
-            log = capture or step == 0 or (metrics_every is not None and step % metrics_every == 0)
-            metrics = evaluate(step) if (log or epoch_end or step >= total) else None
-            reached = (
-                target_train_accuracy is not None
-                and epoch_end
-                and metrics is not None
-                and metrics["train_accuracy"] >= target_train_accuracy
-            )
-            stop = reached or step >= total
-            if metrics is not None and (log or stop):
-                rows[step] = metrics
-                bar.set_postfix(loss=f"{metrics['loss']:.4g}", acc=f"{metrics['train_accuracy']:.3f}")
-            if capture or stop:
-                key = step if unit == "step" else step // per_epoch
-                _capture(model, opt, tracker, run_dir, key, step, per_epoch, config, rows)
-                if metrics_path is not None:
-                    _write_metrics(metrics_path, rows)
-            if stop:
-                break
-            _train_step(model, opt, Xtr, ytr, step, per_epoch, bs, seed, lr, decay)
-            step += 1
-            bar.update(1)
-            if callback is not None:
-                callback(step, model)
+        with torch_threads(threads) as n_threads:
+            if not history:
+                history.append([0, n_threads])
+            while True:
+                epoch_end = step % per_epoch == 0
+                capture = scheduled(step)
+                log = capture or step == 0 or (metrics_every is not None and step % metrics_every == 0)
+                metrics = evaluate(step) if (log or epoch_end or step >= total) else None
+                reached = (
+                    target_train_accuracy is not None
+                    and epoch_end
+                    and metrics is not None
+                    and metrics["train_accuracy"] >= target_train_accuracy
+                )
+                stop = reached or step >= total
+                if metrics is not None and (log or stop):
+                    rows[step] = metrics
+                    bar.set_postfix(loss=f"{metrics['loss']:.4g}", acc=f"{metrics['train_accuracy']:.3f}")
+                if capture or stop:
+                    key = step if unit == "step" else step // per_epoch
+                    _capture(model, opt, tracker, run_dir, key, step, per_epoch, config, rows, history)
+                    if metrics_path is not None:
+                        _write_metrics(metrics_path, rows)
+                if stop:
+                    break
+                if history[-1][1] != n_threads:
+                    _note_thread_change(history, step, n_threads, run_dir)
+                _train_step(model, opt, Xtr, ytr, step, per_epoch, bs, seed, lr, decay)
+                step += 1
+                bar.update(1)
+                if callback is not None:
+                    callback(step, model)
     finally:
         bar.close()
         model.train(was_training)
@@ -327,6 +349,7 @@ def train_reference(
         resumed_from=resumed_from,
         captured=captured,
         run_dir=run_dir,
+        thread_history=[list(entry) for entry in history],
     )
 
 
@@ -405,6 +428,7 @@ def _capture(
     per_epoch: int,
     config: dict[str, Any],
     rows: dict[int, dict[str, float]],
+    history: list[list[int | None]],
 ) -> None:
     """Store activations (tracker) and the resume checkpoint for capture ``key`` at ``step``."""
     extra = {
@@ -413,6 +437,7 @@ def _capture(
             "epoch": step / per_epoch,
             "config": config,
             "metrics": [dict(rows[s]) for s in sorted(rows)],
+            "threads": [list(entry) for entry in history],
         }
     }
     tracker_saves = tracker is not None and tracker.save_checkpoints
@@ -437,6 +462,31 @@ def _latest_state(run_dir: Path) -> tuple[Path, dict[str, Any], dict[str, Any]] 
             "use a new run directory or resume=False"
         )
     return path, payload, train
+
+
+def _saved_thread_history(train: dict[str, Any]) -> list[list[int | None]]:
+    """The ``[first_step, threads]`` entries of a checkpoint; ``[[0, None]]`` when not recorded."""
+    try:
+        history = [[int(first), None if n is None else int(n)] for first, n in train["threads"]]
+    except (KeyError, TypeError, ValueError):
+        return [[0, None]]
+    return history or [[0, None]]
+
+
+def _note_thread_change(
+    history: list[list[int | None]], step: int, n_threads: int, run_dir: Path | None
+) -> None:
+    """Record that training continues from ``step`` with ``n_threads``; warn if the count changed."""
+    before = history[-1][1]
+    history.append([step, n_threads])
+    if before is not None:
+        warnings.warn(
+            f"{run_dir}: resuming at step {step} with {n_threads} torch thread(s), but steps "
+            f"{history[-2][0]}..{step} ran with {before}; results may differ in the last bits from "
+            "an uninterrupted run (see tda_nn.training.seeding)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _compare_config(saved: dict[str, Any], current: dict[str, Any], path: Path) -> None:

@@ -6,7 +6,14 @@ On CPU, with the same seed, the same library versions, the same hardware and the
 threads (``torch.get_num_threads()``), a run of :func:`~tda_nn.training.loop.train_reference` gives
 bit-identical weights, activations and metrics, and a run that is killed and resumed gives the same
 bits as one that was not. Different thread counts or CPUs may change the last bits of float sums
-(BLAS splits the work differently), which can grow over many training steps.
+(BLAS and torch's parallel reductions split the work differently), which can grow over many training
+steps. So bit-identity is promised only at one thread count: a run resumed with another count (the
+``threads`` argument of ``train_reference``, ``training.threads`` of a pipeline spec, or a different
+``torch.set_num_threads`` / ``OMP_NUM_THREADS``) continues correctly but may differ in the last bits
+from an uninterrupted run. ``train_reference`` records the thread count of every stretch of training
+in its checkpoints (``TrainResult.thread_history``) and warns when a resume changes it. (On one
+2-core machine with MKL, 1 and 2 threads gave identical weights for the small reference MLPs; that is
+an observation, not a guarantee.)
 
 On GPU, :func:`seed_everything` with ``deterministic=True`` also
 
@@ -26,6 +33,8 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -65,6 +74,36 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> int:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     return seed
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[int]:
+    """Run a block with ``torch.set_num_threads(threads)``; restore the previous count afterwards.
+
+    Parameters
+    ----------
+    threads : int or None
+        Torch intra-op threads (>= 1) inside the block; None leaves torch's setting as it is.
+
+    Yields
+    ------
+    int
+        ``torch.get_num_threads()`` inside the block.
+    """
+    import torch
+
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1
+    ):
+        raise InputError(f"threads must be an integer >= 1 or None, got {threads!r}")
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        yield torch.get_num_threads()
+    finally:
+        if threads is not None:
+            torch.set_num_threads(previous)
 
 
 def get_rng_state() -> dict[str, Any]:
