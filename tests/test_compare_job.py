@@ -486,3 +486,18 @@ def test_shipped_sentences_are_labelled_topics():
     assert len(counts) >= 4 and counts.min() >= 30
     subset = labels[evenly_spaced(len(texts), 120)]
     assert len(subset) == 120 and set(subset) == set(labels)
+
+
+def test_compare_spec_digest_ignores_training_threads():
+    import copy
+
+    from tda_nn.compare.spec import _spec_digest, load_compare_spec
+
+    validated = load_compare_spec("pipelines/compare_quick.yaml")
+    threaded = copy.deepcopy(validated)
+    threaded["run"]["training"]["threads"] = 2
+    assert _spec_digest(threaded) == _spec_digest(validated)
+    changed = copy.deepcopy(validated)
+    changed["run"]["training"]["epochs"] = validated["run"]["training"].get("epochs", 1) + 1
+    assert _spec_digest(changed) != _spec_digest(validated)
+    assert validated["run"]["training"]["threads"] is None  # the caller's dict is left alone

@@ -244,6 +244,19 @@ def _options_from_spec(section: Mapping[str, Any]) -> CompareOptions:
     )
 
 
+def _spec_digest(validated: dict[str, Any]) -> str:
+    """Hash of a validated comparison spec, without the run's ``training.threads``.
+
+    Threads change speed, not what is compared (see :func:`tda_nn.pipeline.run.spec_digest`), and
+    outputs made before the option existed keep their digest.
+    """
+    keep = dict(validated)
+    if keep.get("run") is not None:
+        training = {k: v for k, v in keep["run"]["training"].items() if k != "threads"}
+        keep["run"] = {**keep["run"], "training": training}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def _file_digest(path: str | None) -> str | None:
     if path is None:
         return None
@@ -329,7 +342,7 @@ def run_compare_spec(
 
     validated = load_compare_spec(spec)
     out = Path(out_dir)
-    digest = hashlib.sha256(json.dumps(validated, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = _spec_digest(validated)
     _check_out(out, [], "compare-pipeline", overwrite)
     old = _read_manifest(out)
     if old.get("spec_digest") not in (None, digest) and not overwrite:

@@ -80,23 +80,29 @@ def run_experiment(
         Passed to ``run_pipeline``: recompute the persistence of a pipeline whose topology
         parameters changed (finished training is still reused when the training spec is the same).
     torch_threads : int or None
-        ``torch.set_num_threads`` for training (None: leave torch's default). The reference nets
-        are tiny; on a busy machine torch's intra-op threads spin against each other and a
-        full-batch step of a 7x15 MLP on 3,000 points went from ~10 ms (one thread) to ~600 ms
-        (two threads, 2 shared cores).
+        ``torch.set_num_threads`` for the experiment, restored afterwards (None: leave torch's
+        setting). The reference nets are tiny; on a busy machine torch's intra-op threads spin
+        against each other and a full-batch step of a 7x15 MLP on 3,000 points went from ~10 ms
+        (one thread) to ~600 ms (two threads, 2 shared cores).
 
     Returns
     -------
     dict with ``findings`` (DataFrame), ``verdict`` (list of dicts) and ``seconds`` per phase.
     """
-    from tda_nn.pipeline.run import run_pipeline
+    from tda_nn.training.seeding import torch_threads as threads_for
 
     if not isinstance(spec, dict):
         spec = load_experiment_spec(spec)
-    if torch_threads is not None:
-        import torch
+    with threads_for(torch_threads):
+        return _run_experiment(spec, Path(out), n_jobs=n_jobs, only=only, overwrite=overwrite,
+                               progress=progress, log=log)
 
-        torch.set_num_threads(int(torch_threads))
+
+def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None,
+                    only: list[str] | None, overwrite: bool, progress: bool,
+                    log: Any) -> dict[str, Any]:
+    from tda_nn.pipeline.run import run_pipeline
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "experiment.json", spec)
@@ -154,8 +160,8 @@ def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
         for step in steps:
             plan_units(run=run_id, source=str(store.root), kind="store", step=step,
                        layer_names=store.layer_names, class_labels=store.read_predictions(step),
-                       probe_labels=None, min_class_points=knn["min_class_points"], plan=plan)
-    plan.units = [u for u in plan.units if u.cls != "all"]
+                       probe_labels=None, min_class_points=knn["min_class_points"], plan=plan,
+                       include_all=False)
     prepare_output(out, params, overwrite=False, job="persistence")
     extra = {"input": str(run_dir), "protocol": "knn (Naitzat et al. 2020)", "knn": knn}
     write_manifest(out, status="running", job="persistence", params=params, extra=extra)

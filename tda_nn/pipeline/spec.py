@@ -1,7 +1,7 @@
 """The pipeline spec: what ``tda-nn run SPEC.yaml`` trains, captures and measures.
 
-A spec is YAML with these sections (every key optional unless marked; defaults shown by
-``tda-nn run --show-defaults``)::
+A spec is YAML with these sections (every key optional unless marked; the values shown are
+the defaults)::
 
     name: quick                       # run name (defaults to the file name)
     seeds: [0]                        # one training run per seed (and per model)
