@@ -16,6 +16,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline, make_union
 
+from tda_nn.diagrams import check_diagram, check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 from tda_nn.features import (
     Amplitude,
@@ -106,6 +107,83 @@ def test_diagram_validation_messages():
         persistence_entropy(np.array([[[0.0, np.inf, 0]]]))
     with pytest.raises(InputError, match="non-negative integers"):
         number_of_bars(np.array([[[0.0, 1.0, 0.5]]]))
+
+
+def _bad(cloud: int, row: int, value: list[float]) -> np.ndarray:
+    X = np.array([[[0.0, 1.0, 0], [0.0, 0.0, 1], [0.5, 2.0, 1]]] * 2)
+    X[cloud, row] = value
+    return X
+
+
+@pytest.mark.parametrize(
+    ("bad", "options", "message"),
+    [
+        (np.zeros((2, 3, 4)), {}, "X: expected shape (n_clouds, n_features, 3) or (n_bars, 3) "
+         "with rows (birth, death, dim), got (2, 3, 4)"),
+        (np.zeros((4, 2)), {"allow_two_columns": False}, "X: expected shape "
+         "(n_clouds, n_features, 3) or (n_bars, 3) with rows (birth, death, dim), got (1, 4, 2)"),
+        (np.zeros((0, 4, 3)), {}, "X: the collection holds no diagram"),
+        (_bad(1, 2, [0.5, np.nan, 1]), {}, "X: contains NaN (1 row; first: cloud 1, row 2)"),
+        (_bad(0, 1, [-np.inf, 1.0, 1]), {}, "X: births must be finite; only deaths may be "
+         "infinite (1 row; first: cloud 0, row 1)"),
+        (_bad(1, 0, [0.0, 1.0, 0.5]), {}, "X: homology dimensions (column 2) must be "
+         "non-negative integers (1 row; first: cloud 1, row 0)"),
+        (_bad(0, 2, [0.5, 2.0, -1]), {}, "X: homology dimensions (column 2) must be "
+         "non-negative integers (1 row; first: cloud 0, row 2)"),
+        (_bad(1, 2, [2.0, 0.5, 1]), {}, "X: has rows with death < birth, below the diagonal "
+         "(1 row; first: cloud 1, row 2)"),
+        (np.array([[[1.0, 0.5, 0], [0, 1, 0]], [[0, 1, 1], [3, 2, 1]]]), {}, "X: has rows with "
+         "death < birth, below the diagonal (2 rows; first: cloud 0, row 0)"),
+        (_bad(1, 2, [0.5, np.inf, 1]), {"allow_infinite_deaths": False}, "X: infinite deaths "
+         "are not allowed here; replace them by the threshold used (1 row; first: cloud 1, row 2)"),
+        ([np.zeros((1, 3)), np.zeros((2, 2))], {}, "X[1]: expected shape (n_bars, 3), got (2, 2)"),
+    ],
+)
+def test_shared_validator_names_each_fault_in_one_line(bad, options, message):
+    with pytest.raises(InputError) as info:
+        check_diagrams(bad, name="X", **options)
+    assert str(info.value) == message
+
+
+def test_shared_validator_accepts_and_returns_what_it_should():
+    X = check_diagrams([[[0.0, 1.0, 1.0], [0.5, 2.0, 2.0]], [[0.25, np.inf, 1.0]]])
+    np.testing.assert_array_equal(  # padded with (0, 0, smallest dim of that cloud)
+        X, [[[0.0, 1.0, 1], [0.5, 2.0, 2]], [[0.25, np.inf, 1], [0.0, 0.0, 1]]]
+    )
+    assert X.dtype == np.float64 and check_diagrams(X) is X  # no copy of a valid array
+    assert check_diagrams([[0, 1, 0]]).shape == (1, 1, 3)
+    assert check_diagram([[[0, 1, 0], [0, 2, 1]]]).shape == (2, 3)
+    assert check_diagram([]).shape == (0, 3)
+    assert check_diagram([[0, 1]], allow_two_columns=True).shape == (1, 2)
+    with pytest.raises(InputError, match=r"^diagram: holds 2 clouds; pass one cloud's"):
+        check_diagram(np.zeros((2, 1, 3)))
+    with pytest.raises(InputError, match=r"^diagrams: cannot be read as a float array \("):
+        check_diagrams([[0.0, "a", 0.0]])
+    assert diagram_homology_dimensions(X) == (1, 2)
+
+
+def test_every_diagram_reader_uses_the_shared_messages():
+    from tda_nn.compare._diagrams import split_diagram
+    from tda_nn.features.betti import betti_numbers
+    from tda_nn.plotting._inputs import as_bars
+
+    bad = np.array([[0.0, 1.0, 0.0], [1.0, 0.5, 1.0]])
+    readers = [
+        lambda: betti_numbers(bad),
+        lambda: PersistenceEntropy().fit(bad),
+        lambda: BettiCurve().fit(bad),
+        lambda: split_diagram(bad, 0, name="diagram"),
+        lambda: as_bars(bad),
+    ]
+    tails = set()
+    for read in readers:
+        with pytest.raises(InputError) as info:
+            read()
+        tails.add(str(info.value).split(": ", 1)[1])
+    assert tails == {"has rows with death < birth, below the diagonal (1 row; first: row 1)"}
+    code = "import sys, tda_nn.diagrams; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ Accepted layouts (giotto-tda's, see DESIGN.md):
   accepted too. Rows of the asked ``homology_dim`` are kept.
 - ``(n_bars, 2)`` rows ``(birth, death)`` of a single dimension (persim / GUDHI layout).
 
-Padding rows (``birth == death``) are bars of length zero: they lie on the diagonal and are
-dropped. Bars with ``death == +inf`` are *essential* bars; they are either replaced by ``cap``
-or kept apart (see :func:`split_diagram`).
+Both are checked by :func:`tda_nn.diagrams.check_diagram`. Padding rows (``birth == death``) are
+bars of length zero: they lie on the diagonal and are dropped. Bars with ``death == +inf`` are
+*essential* bars; they are either replaced by ``cap`` or kept apart (see :func:`split_diagram`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tda_nn.diagrams import check_diagram
 from tda_nn.errors import InputError
 
 
@@ -39,7 +40,7 @@ class SplitDiagram:
 
 def diagram_dimensions(diagram: object, name: str = "diagram") -> list[int]:
     """The homology dimensions present in a giotto-layout diagram (padding rows included)."""
-    arr = _as_rows(diagram, name)
+    arr = check_diagram(diagram, name=name, allow_two_columns=True)
     if arr.shape[1] == 2:
         return []
     return sorted({int(d) for d in np.unique(arr[:, 2])})
@@ -73,9 +74,11 @@ def split_diagram(
     Raises
     ------
     InputError
-        Wrong shape, NaN or infinite births, ``death < birth``, a missing ``homology_dim``.
+        Anything :func:`tda_nn.diagrams.check_diagram` rejects (wrong shape, NaN, infinite
+        births, ``death < birth``, ...), a missing ``homology_dim``, a ``cap`` below an infinite
+        bar's birth.
     """
-    arr = _as_rows(diagram, name)
+    arr = check_diagram(diagram, name=name, allow_two_columns=True)
     if arr.shape[1] == 3:
         dims = np.unique(arr[:, 2])
         if homology_dim is None:
@@ -88,14 +91,8 @@ def split_diagram(
             rows = arr[arr[:, 2] == int(homology_dim), :2]
     else:
         rows = arr
-    births, deaths = rows[:, 0], rows[:, 1]
-    if np.isnan(rows).any():
-        raise InputError(f"{name} contains NaN births or deaths")
-    if not np.isfinite(births).all():
-        raise InputError(f"{name} has infinite births; only deaths may be infinite")
-    if (deaths == -np.inf).any() or (deaths < births).any():
-        raise InputError(f"{name} has bars with death < birth")
-    infinite = deaths == np.inf
+    births = rows[:, 0]
+    infinite = rows[:, 1] == np.inf
     if cap is not None:
         cap = float(cap)
         if not np.isfinite(cap):
@@ -111,20 +108,3 @@ def split_diagram(
     finite = rows[~infinite & (rows[:, 1] > rows[:, 0])]
     essential = np.sort(rows[infinite, 0])
     return SplitDiagram(finite=np.ascontiguousarray(finite, dtype=np.float64), essential=essential)
-
-
-def _as_rows(diagram: object, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(diagram, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} is not a numeric array: {exc}") from None
-    if arr.ndim == 3 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 1 and arr.size == 0:
-        arr = arr.reshape(0, 2)
-    if arr.ndim != 2 or arr.shape[1] not in (2, 3):
-        raise InputError(
-            f"{name} must have shape (n_bars, 3) rows (birth, death, dim) or (n_bars, 2); "
-            f"got {arr.shape}"
-        )
-    return arr

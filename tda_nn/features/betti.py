@@ -73,6 +73,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -95,30 +96,6 @@ JUMP = 1.9
 #: ... and more than this many times the median H0 death
 GAP_OVER_MEDIAN = 2.0
 METHODS = ("significant", "scale")
-
-
-def check_diagrams(X, name: str = "diagrams") -> np.ndarray:
-    """A float64 array of shape (n_clouds, n_features, 3); a single (n_bars, 3) diagram is lifted."""
-    try:
-        D = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: not a numeric array ({exc})") from None
-    if D.ndim == 2:
-        D = D[None]
-    if D.ndim != 3 or D.shape[2] != 3:
-        raise InputError(f"{name}: expected shape (n_clouds, n_features, 3), got {D.shape}")
-    if np.isnan(D).any():
-        raise InputError(f"{name}: contains NaN")
-    dims = D[:, :, 2]
-    if np.any(dims < 0) or np.any(dims != np.round(dims)):
-        raise InputError(f"{name}: the third column must hold non-negative integer dimensions")
-    return D
-
-
-def _dims_of(D: np.ndarray, homology_dimensions) -> tuple[int, ...]:
-    if homology_dimensions is not None:
-        return tuple(int(k) for k in homology_dimensions)
-    return tuple(int(k) for k in np.unique(D[:, :, 2]))
 
 
 def _components(diagram: np.ndarray, jump: float) -> tuple[int, float]:
@@ -273,7 +250,10 @@ def betti_numbers(
     ndarray of shape (n_clouds, n_homology_dims) of int
     """
     D = check_diagrams(diagrams)
-    dims = _dims_of(D, homology_dimensions)
+    if homology_dimensions is None:
+        dims = diagram_homology_dimensions(D)
+    else:
+        dims = tuple(int(k) for k in homology_dimensions)
     if method == "scale":
         if scale is None or not np.isfinite(float(scale)):
             raise InputError(f"method='scale' needs a finite scale, got {scale!r}")
@@ -357,8 +337,7 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
             raise InputError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.method == "scale" and (self.scale is None or not np.isfinite(float(self.scale))):
             raise InputError(f"method='scale' needs a finite scale, got {self.scale!r}")
-        D = check_diagrams(X)
-        self.homology_dimensions_ = _dims_of(D, None)
+        self.homology_dimensions_ = diagram_homology_dimensions(check_diagrams(X))
         return self
 
     def transform(self, X, y=None) -> np.ndarray:

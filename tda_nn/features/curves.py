@@ -21,11 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
+from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import _resolve_dimensions, check_diagrams
+from tda_nn.features.summaries import _DiagramTransformer, _resolve_dimensions
 
 __all__ = ["BettiCurve", "betti_curves", "fit_samplings"]
 
@@ -164,7 +163,7 @@ def betti_curves(
     return _curves(X, dims, samplings), dict(samplings)
 
 
-class BettiCurve(TransformerMixin, BaseEstimator):
+class BettiCurve(_DiagramTransformer):
     """Betti curves on a grid fitted once over the collection passed to ``fit``.
 
     Parameters
@@ -179,6 +178,8 @@ class BettiCurve(TransformerMixin, BaseEstimator):
     samplings_ : dict int -> ndarray of shape (n_bins,)
         The grid of each homology dimension, as in ``gtda.diagrams.BettiCurve``.
 
+    ``transform`` gives an int64 array of shape (n_clouds, n_dims, n_bins).
+
     Examples
     --------
     Fit on all layers at once so that their curves share the grid:
@@ -186,31 +187,17 @@ class BettiCurve(TransformerMixin, BaseEstimator):
     >>> curves = BettiCurve(n_bins=50).fit_transform(diagrams)   # doctest: +SKIP
     """
 
+    _allow_infinite_deaths = True
+
     def __init__(self, n_bins: int = 100, homology_dimensions: Sequence[int] | None = None) -> None:
         self.n_bins = n_bins
         self.homology_dimensions = homology_dimensions
 
-    def fit(self, X: Any, y: Any = None) -> BettiCurve:
-        """Fit the grid of every homology dimension on the whole collection.
+    def _check_params(self) -> None:
+        _check_n_bins(self.n_bins)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_clouds, n_features, 3)
-        y : ignored
+    def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
+        self.samplings_ = fit_samplings(X, dims, self.n_bins)
 
-        Returns
-        -------
-        self
-        """
-        n_bins = _check_n_bins(self.n_bins)
-        X = check_diagrams(X, name="X")
-        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
-        self.samplings_ = fit_samplings(X, self.homology_dimensions_, n_bins)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """Betti curves, ndarray of shape (n_clouds, n_dims, n_bins), int64."""
-        check_is_fitted(self, "samplings_")
-        X = check_diagrams(X, name="X")
-        return _curves(X, self.homology_dimensions_, self.samplings_)
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        return _curves(X, dims, self.samplings_)

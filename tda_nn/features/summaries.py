@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -56,79 +57,8 @@ AMPLITUDE_METRICS: dict[str, dict[str, Any]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# validation and helpers shared with curves.py
+# helpers shared with curves.py
 # ---------------------------------------------------------------------------------------------
-def check_diagrams(
-    diagrams: Any, *, name: str = "diagrams", allow_infinite_deaths: bool = True
-) -> np.ndarray:
-    """Validate a collection of persistence diagrams and return it as a float64 array.
-
-    Parameters
-    ----------
-    diagrams : array-like of shape (n_clouds, n_features, 3) or (n_bars, 3), or list of (n_bars_i, 3)
-        Rows ``(birth, death, dim)``. A single 2-D diagram is treated as a collection of one; a list
-        of 2-D diagrams of different lengths is padded with ``(0, 0, dim)`` rows.
-    name : str
-        Parameter name used in error messages.
-    allow_infinite_deaths : bool
-        If False, an infinite death raises :class:`~tda_nn.errors.InputError`.
-
-    Returns
-    -------
-    X : ndarray of shape (n_clouds, n_features, 3), float64
-    """
-    if isinstance(diagrams, Sequence) and not isinstance(diagrams, str | bytes) and diagrams:
-        parts = [np.asarray(d, dtype=np.float64) for d in diagrams]
-        if all(p.ndim == 2 for p in parts) and len({p.shape[0] for p in parts}) > 1:
-            diagrams = _pad_list(parts, name)
-    try:
-        X = np.array(diagrams, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: cannot be read as a float array of diagrams ({exc})") from None
-    if X.ndim == 2:
-        X = X[None]
-    if X.ndim != 3 or X.shape[2] != 3:
-        raise InputError(
-            f"{name}: expected shape (n_clouds, n_features, 3) with rows (birth, death, dim), "
-            f"got {X.shape}"
-        )
-    if X.shape[0] == 0:
-        raise InputError(f"{name}: the collection holds no diagram")
-    if np.isnan(X).any():
-        raise InputError(f"{name}: contains NaN")
-    if not np.isfinite(X[:, :, [0, 2]]).all():
-        raise InputError(f"{name}: births and homology dimensions must be finite")
-    dims = X[:, :, 2]
-    if ((dims != np.round(dims)) | (dims < 0)).any():
-        raise InputError(f"{name}: homology dimensions (column 2) must be non-negative integers")
-    below = int(np.sum(X[:, :, 1] < X[:, :, 0]))
-    if below:
-        raise InputError(f"{name}: {below} rows have death < birth (below the diagonal)")
-    if not allow_infinite_deaths and np.isinf(X[:, :, 1]).any():
-        raise InputError(
-            f"{name}: infinite deaths are not allowed here; replace them by the threshold used"
-        )
-    return X
-
-
-def _pad_list(parts: list[np.ndarray], name: str) -> np.ndarray:
-    for i, p in enumerate(parts):
-        if p.shape[1:] != (3,):
-            raise InputError(f"{name}[{i}]: expected shape (n_bars, 3), got {p.shape}")
-    n = max(p.shape[0] for p in parts)
-    out = np.zeros((len(parts), n, 3))
-    for i, p in enumerate(parts):
-        out[i, : len(p)] = p
-        fill_dim = p[:, 2].min() if len(p) else 0.0
-        out[i, len(p) :, 2] = fill_dim
-    return out
-
-
-def diagram_homology_dimensions(X: np.ndarray) -> tuple[int, ...]:
-    """Sorted homology dimensions present (as bars or padding) in any diagram of ``X``."""
-    return tuple(int(d) for d in np.unique(X[:, :, 2]))
-
-
 def _resolve_dimensions(
     X: np.ndarray, homology_dimensions: Sequence[int] | None, name: str = "homology_dimensions"
 ) -> tuple[int, ...]:
@@ -162,13 +92,18 @@ def _check_fitted_dims(est: Any) -> tuple[int, ...]:
     return est.homology_dimensions_
 
 
-class _DiagramSummary(TransformerMixin, BaseEstimator):
-    """Base: ``fit`` learns ``homology_dimensions_``; ``transform`` gives (n_clouds, n_dims)."""
+class _DiagramTransformer(TransformerMixin, BaseEstimator):
+    """Base of the diagram transformers here and in :mod:`tda_nn.features.curves`.
+
+    ``fit`` checks the hyper-parameters (``_check_params``), validates ``X``, learns
+    ``homology_dimensions_`` (those of ``homology_dimensions``, else those in ``X``) and whatever
+    ``_fit`` adds; ``transform`` validates ``X`` alike and returns ``_transform(X, dims)``.
+    """
 
     _allow_infinite_deaths = False
 
-    def fit(self, X: Any, y: Any = None) -> _DiagramSummary:
-        """Learn the homology dimensions (those of ``homology_dimensions``, else those in ``X``).
+    def fit(self, X: Any, y: Any = None) -> _DiagramTransformer:
+        """Learn the homology dimensions (and grids, where used) from the whole collection.
 
         Parameters
         ----------
@@ -179,14 +114,44 @@ class _DiagramSummary(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
-        X = check_diagrams(X, name="X", allow_infinite_deaths=self._allow_infinite_deaths)
-        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
+        self._check_params()
+        X = self._check_X(X)
+        dims = _resolve_dimensions(X, self.homology_dimensions)
+        self._fit(X, dims)
+        self.homology_dimensions_ = dims
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _validate_params(self) -> None:
+    def transform(self, X: Any) -> np.ndarray:
+        """One row of features per diagram.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clouds, n_features, 3)
+
+        Returns
+        -------
+        ndarray of shape (n_clouds, n_dims), or (n_clouds, n_dims, n_bins) for curves
+            Columns in the order of ``homology_dimensions_`` (see the class for its exceptions).
+        """
+        dims = _check_fitted_dims(self)
+        return self._transform(self._check_X(X), dims)
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        return check_diagrams(X, name="X", allow_infinite_deaths=self._allow_infinite_deaths)
+
+    def _check_params(self) -> None:
         """Check hyper-parameters (subclasses add theirs)."""
+
+    def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
+        """Learn what ``transform`` needs besides the dimensions (subclasses add theirs)."""
+
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class _DiagramSummary(_DiagramTransformer):
+    """Base of the scalar summaries: ``transform`` gives (n_clouds, n_dims), named columns."""
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``<prefix>_h<dim>`` for the output columns."""
@@ -274,10 +239,7 @@ class PersistenceEntropy(_DiagramSummary):
         self.nan_fill_value = nan_fill_value
         self.homology_dimensions = homology_dimensions
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Entropies, ndarray of shape (n_clouds, n_dims)."""
-        dims = _check_fitted_dims(self)
-        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _entropy(X, dims, bool(self.normalize), self.nan_fill_value)
 
 
@@ -338,13 +300,10 @@ class TotalPersistence(_DiagramSummary):
         self.p = p
         self.homology_dimensions = homology_dimensions
 
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         _check_p(self.p)
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Total persistence, ndarray of shape (n_clouds, n_dims)."""
-        dims = _check_fitted_dims(self)
-        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _total(X, dims, _check_p(self.p))
 
 
@@ -410,13 +369,10 @@ class NumberOfBars(_DiagramSummary):
         self.min_lifetime = min_lifetime
         self.homology_dimensions = homology_dimensions
 
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         _check_min_lifetime(self.min_lifetime)
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Counts, ndarray of shape (n_clouds, n_dims), int64."""
-        dims = _check_fitted_dims(self)
-        X = check_diagrams(X, name="X")
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _count(X, dims, _check_min_lifetime(self.min_lifetime))
 
 
@@ -556,35 +512,20 @@ class Amplitude(_DiagramSummary):
         self.order = order
         self.homology_dimensions = homology_dimensions
 
-    def fit(self, X: Any, y: Any = None) -> Amplitude:
-        """Learn homology dimensions and, for ``"betti"`` / ``"landscape"``, the grids.
+    def _check_params(self) -> None:
+        _effective_metric_params(self.metric, self.metric_params)
+        if self.order is not None:
+            _check_p(self.order, "order")
 
-        Parameters
-        ----------
-        X : array-like of shape (n_clouds, n_features, 3)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
+    def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
         from tda_nn.features.curves import fit_samplings
 
         params = _effective_metric_params(self.metric, self.metric_params)
-        if self.order is not None:
-            _check_p(self.order, "order")
-        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
-        self.homology_dimensions_ = _resolve_dimensions(X, self.homology_dimensions)
-        self.n_features_in_ = X.shape[1]
         if "n_bins" in params:
-            params["samplings"] = fit_samplings(X, self.homology_dimensions_, params["n_bins"])
+            params["samplings"] = fit_samplings(X, dims, params["n_bins"])
         self.effective_metric_params_ = params
-        return self
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Amplitudes, shape (n_clouds, n_dims), or (n_clouds, 1) when ``order`` is set."""
-        dims = _check_fitted_dims(self)
-        X = check_diagrams(X, name="X", allow_infinite_deaths=False)
+    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         params = self.effective_metric_params_
         out = _amplitudes(X, dims, self.metric, params, params.get("samplings"))
         if self.order is not None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
 
 
@@ -17,32 +18,21 @@ def as_bars(diagram: Any, name: str = "diagram") -> np.ndarray:
     Parameters
     ----------
     diagram : array-like, shape (n_bars, 3) or (1, n_bars, 3)
-        Rows ``(birth, death, dim)``. Rows with ``birth == death`` are padding and are dropped.
+        Rows ``(birth, death, dim)``, checked by :func:`tda_nn.diagrams.check_diagrams`. Rows
+        with ``birth == death`` are padding and are dropped.
 
     Returns
     -------
     ndarray, shape (n_kept, 3), float64
     """
-    arr = np.asarray(diagram, dtype=np.float64)
-    if arr.ndim == 3 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 3:
+    clouds = check_diagrams(diagram, name=name)
+    if len(clouds) > 1:
         raise InputError(
-            f"{name} holds {arr.shape[0]} clouds; pass one cloud's (n_bars, 3) diagram "
+            f"{name}: holds {len(clouds)} clouds; pass one cloud's (n_bars, 3) diagram "
             "or use plot_layer_diagrams"
         )
-    if arr.ndim != 2 or arr.shape[1] != 3:
-        raise InputError(f"{name} must have shape (n_bars, 3) with rows (birth, death, dim), got {arr.shape}")
-    if np.isnan(arr).any():
-        raise InputError(f"{name} contains NaN")
-    if not np.isfinite(arr[:, [0, 2]]).all():
-        raise InputError(f"{name} has non-finite births or dimensions (only deaths may be +inf)")
-    if (arr[:, 1] < arr[:, 0]).any():
-        raise InputError(f"{name} has rows with death < birth")
-    dims = arr[:, 2]
-    if (dims < 0).any() or not np.array_equal(dims, np.round(dims)):
-        raise InputError(f"{name} has homology dimensions that are not non-negative integers")
-    return arr[arr[:, 0] != arr[:, 1]]
+    bars = clouds[0]
+    return bars[bars[:, 0] != bars[:, 1]]
 
 
 def diagram_dims(diagram: Any) -> list[int]:
