@@ -169,6 +169,8 @@ def test_hdf5_nested_groups_name_order_and_chunked(tmp_path):
         fh.create_dataset("model/blocks/1", data=np.ones((4, 3)))
         fh.create_dataset("model/blocks/0", data=np.zeros((4, 3)), chunks=(2, 3), compression="gzip")
         fh.create_dataset("labels", data=np.array([1, 0, 1, 0]))
+        fh["model/zz_alias"] = fh["model/blocks/1"]  # hard link: one layer, named where first met
+        fh["model/blocks/up"] = fh["model"]  # a cycle: walked once
     acts = load_activations(path)
     assert acts.layer_names == ["model/blocks/0", "model/blocks/1"]
     assert isinstance(acts["model/blocks/1"], np.memmap)

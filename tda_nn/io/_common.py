@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,59 @@ def corrupt(path: object, fmt: str, detail: str | BaseException) -> StoreError:
         detail = short(detail)
     detail = " ".join(str(detail).split())
     return StoreError(f"{path}: truncated or corrupt {fmt} file ({detail})")
+
+
+def walk_tree(
+    root: Any,
+    members: Callable[[Any, str], Iterable[tuple[str, Any, bool]]],
+    *,
+    source: str,
+    fmt: str,
+    errors: tuple[type[Exception], ...],
+    identity: Callable[[Any], Hashable] | None = None,
+) -> dict[str, Any]:
+    """Every leaf (dataset, array) below ``root``, named by its ``/``-joined path, in walk order.
+
+    Parameters
+    ----------
+    root : group
+        The file's root group (HDF5, zarr, ...).
+    members : callable ``(group, prefix) -> iterable of (key, node, is_group)``
+        The children of ``group`` to visit; ``prefix`` is the group's path with a trailing ``/``
+        (``""`` at the root), for error messages.
+    source, fmt : str
+        File and format named in the error for a corrupt file.
+    errors : tuple of exception types
+        What the format's library raises on a corrupt file.
+    identity : callable ``node -> hashable``, optional
+        Visit a node reached twice (hard links, cycles) only the first time.
+
+    Returns
+    -------
+    dict str -> leaf
+    """
+    found: dict[str, Any] = {}
+    seen: set[Hashable] = set()
+
+    def walk(group: Any, prefix: str) -> None:
+        for key, node, is_group in members(group, prefix):
+            if identity is not None:
+                ident = identity(node)
+                if ident in seen:
+                    continue
+                seen.add(ident)
+            if is_group:
+                walk(node, prefix + key + "/")
+            else:
+                found[prefix + key] = node
+
+    try:
+        walk(root, "")
+    except StoreError:
+        raise
+    except errors as exc:
+        raise corrupt(source, fmt, exc) from None
+    return found
 
 
 def unknown_layer(source: str, layer: object, known: Sequence[str]) -> LayerNotFoundError:

@@ -9,7 +9,7 @@ memory-mapped; chunked or compressed ones are read when accessed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from tda_nn._atomic import atomic_path
 from tda_nn.errors import InputError, StoreError
-from tda_nn.io._common import LABELS_KEY, corrupt
+from tda_nn.io._common import LABELS_KEY, corrupt, walk_tree
 
 if TYPE_CHECKING:
     from tda_nn.io.activation_set import ActivationSet
@@ -40,30 +40,18 @@ def _datasets(root: Any, path: str) -> dict[str, Any]:
     """``{name: dataset}`` for every dataset below ``root``, in iteration order (no cycles)."""
     import h5py
 
-    found: dict[str, Any] = {}
-    seen: set[Any] = set()
-
-    def walk(group: Any, prefix: str) -> None:
+    def members(group: Any, prefix: str) -> Iterator[tuple[str, Any, bool]]:
         for key in group:
             try:
                 obj = group.get(key)
             except _ERRORS as exc:
                 raise corrupt(path, "HDF5", f"object {prefix + key!r}: {exc}") from None
-            if obj is None or obj.id in seen:
-                continue
-            seen.add(obj.id)
-            if isinstance(obj, h5py.Dataset):
-                found[prefix + key] = obj
-            elif isinstance(obj, h5py.Group):
-                walk(obj, prefix + key + "/")
+            if isinstance(obj, h5py.Dataset | h5py.Group):
+                yield key, obj, isinstance(obj, h5py.Group)
 
-    try:
-        walk(root, "")
-    except StoreError:
-        raise
-    except _ERRORS as exc:
-        raise corrupt(path, "HDF5", exc) from None
-    return found
+    return walk_tree(
+        root, members, source=path, fmt="HDF5", errors=_ERRORS, identity=lambda obj: obj.id
+    )
 
 
 def read_hdf5(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
@@ -103,7 +91,6 @@ class Hdf5Loader:
 
     def __init__(self, path: str, name: str, shape: tuple[int, ...]) -> None:
         self.path, self.name, self.shape = path, name, tuple(shape)
-
 
     def __call__(self) -> np.ndarray:
         with _open(self.path) as fh:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tda_nn.errors import InputError, StoreError
-from tda_nn.io._common import LABELS_KEY, corrupt, natural_sorted
+from tda_nn.io._common import LABELS_KEY, corrupt, natural_sorted, walk_tree
 
 if TYPE_CHECKING:
     from tda_nn.io.activation_set import ActivationSet
@@ -51,20 +51,11 @@ def _open(path: str) -> Any:
         raise corrupt(path, "zarr", exc) from None
 
 
-def _arrays(group: Any, path: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        for name, array in node.arrays():
-            found[prefix + name] = array
-        for name, child in node.groups():
-            walk(child, prefix + name + "/")
-
-    try:
-        walk(group, "")
-    except _ERRORS as exc:
-        raise corrupt(path, "zarr", exc) from None
-    return found
+def _members(group: Any, prefix: str) -> Iterator[tuple[str, Any, bool]]:
+    for name, array in group.arrays():
+        yield name, array, False
+    for name, child in group.groups():
+        yield name, child, True
 
 
 def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
@@ -73,7 +64,7 @@ def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
 
     src = str(path)
     group = _open(src)
-    arrays = _arrays(group, src)
+    arrays = walk_tree(group, _members, source=src, fmt="zarr", errors=_ERRORS)
     labels = _read(arrays.pop(LABELS_KEY), src, LABELS_KEY) if LABELS_KEY in arrays else None
     order = dict(group.attrs).get(ORDER_ATTR)
     names = list(arrays)
@@ -102,7 +93,6 @@ class ZarrLoader:
 
     def __init__(self, path: str, name: str, shape: tuple[int, ...]) -> None:
         self.path, self.name, self.shape = path, name, tuple(shape)
-
 
     def __call__(self) -> np.ndarray:
         group = _open(self.path)
