@@ -59,7 +59,8 @@ _STEP_DIR = re.compile(r"step_(\d{8,})")
 _RESERVED = ("labels", "predictions", "manifest", "COMPLETE")
 
 
-def _check_step(step: Any) -> int:
+def check_step(step: Any) -> int:
+    """A capture step: a non-negative integer (bool and non-integers are an :class:`InputError`)."""
     if isinstance(step, bool):
         raise InputError(f"step must be a non-negative integer, got {step!r}")
     try:
@@ -308,7 +309,7 @@ class RunStore:
     # -- paths -----------------------------------------------------------------------------------
     def step_dir(self, step: int) -> Path:
         """Directory of ``step`` (``ROOT/step_00000010``)."""
-        return self.root / f"step_{_check_step(step):08d}"
+        return self.root / f"step_{check_step(step):08d}"
 
     @staticmethod
     def step_of_dir(path: str | os.PathLike[str]) -> int:
@@ -343,7 +344,7 @@ class RunStore:
         StoreError
             The step is already complete.
         """
-        step = _check_step(step)
+        step = check_step(step)
         file = self._file(step, layer)
         where = f"{self.root}: step {step}"
         arr = to_numpy(array)
@@ -373,7 +374,7 @@ class RunStore:
 
     def write_predictions(self, step: int, y_pred: Any) -> None:
         """Write the model's predicted labels for the probe samples at ``step``, atomically."""
-        step = _check_step(step)
+        step = check_step(step)
         pred = as_labels(y_pred, f"{self.root}: step {step} predictions")
         if pred.shape[0] != self.n_samples:
             raise InputError(
@@ -392,7 +393,7 @@ class RunStore:
         StoreError
             Some layer of the step has not been written.
         """
-        step = _check_step(step)
+        step = check_step(step)
         if self.is_complete(step):
             return
         missing = [name for name in self.layer_names if not self.has_activations(step, name)]
@@ -407,7 +408,7 @@ class RunStore:
     # -- state -----------------------------------------------------------------------------------
     def has_activations(self, step: int, layer: str) -> bool:
         """Whether the activations of ``layer`` at ``step`` have been written (whole)."""
-        return self._file(_check_step(step), layer).is_file()
+        return self._file(check_step(step), layer).is_file()
 
     def is_complete(self, step: int) -> bool:
         """Whether ``step`` has been marked complete."""
@@ -457,7 +458,7 @@ class RunStore:
         InputError
             Unknown layer.
         """
-        step = _check_step(step)
+        step = check_step(step)
         file = self._file(step, layer)
         if not file.is_file():
             raise StoreError(f"{file}: no activations for layer {layer!r} at step {step}")
@@ -484,7 +485,7 @@ class RunStore:
             if not steps:
                 raise StoreError(f"{self.root}: the run store has no complete step yet")
             step = steps[-1]
-        step = _check_step(step)
+        step = check_step(step)
         if not self.is_complete(step):
             done = self.steps
             have = f"complete steps: {_brief(done)}" if done else "no step is complete yet"

@@ -98,9 +98,9 @@ def run_pipeline(
     """
     out = Path(out_dir)
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise InputError(f"threads must be an integer >= 1, got {threads!r}")
-        spec = {**spec, "training": {**spec["training"], "threads": threads}}
+        from tda_nn.training.seeding import check_threads
+
+        spec = {**spec, "training": {**spec["training"], "threads": check_threads(threads)}}
     params = topology_params(spec)
     _check_same_spec(out, spec, overwrite)
     prepare_output(out, params, overwrite=overwrite, job="run")

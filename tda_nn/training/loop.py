@@ -31,13 +31,19 @@ import pandas as pd
 
 from tda_nn._atomic import atomic_open
 from tda_nn.errors import InputError, StoreError
+from tda_nn.training._inputs import float32_samples, integer_labels
 from tda_nn.training.checkpoints import (
     checkpoint_path,
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
 )
-from tda_nn.training.seeding import seed_everything, set_rng_state, torch_threads
+from tda_nn.training.seeding import (
+    check_threads,
+    seed_everything,
+    set_rng_state,
+    torch_threads,
+)
 
 METRIC_COLUMNS = ("step", "epoch", "loss", "train_accuracy", "test_accuracy")
 OPTIMIZERS = ("adam", "sgd")
@@ -193,8 +199,7 @@ def train_reference(
     lr = _positive_float(lr, "lr")
     weight_decay = _float_at_least(weight_decay, 0.0, "weight_decay")
     eval_batch_size = _int_at_least(eval_batch_size, 1, "eval_batch_size")
-    if threads is not None:
-        threads = _int_at_least(threads, 1, "threads")
+    threads = check_threads(threads)
     decay = _lr_decay(lr_decay)
     if target_train_accuracy is not None:
         target_train_accuracy = float(target_train_accuracy)
@@ -528,29 +533,11 @@ def _make_optimizer(optimizer: Any, model: Any, lr: float, weight_decay: float) 
 def _tensors(X: Any, y: Any, xname: str, yname: str, device: Any) -> tuple[Any, Any]:
     import torch
 
-    if hasattr(X, "detach"):
-        X = X.detach().cpu().numpy()
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    try:
-        Xa = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{xname} must be a numeric array: {exc}") from exc
-    if Xa.ndim < 2 or Xa.shape[0] == 0:
-        raise InputError(f"{xname} must have shape (n_samples, ...) with n_samples >= 1, got {Xa.shape}")
-    if not np.isfinite(Xa).all():
-        raise InputError(f"{xname} contains NaN or infinite values")
-    ya = np.asarray(y)
-    if ya.ndim != 1 or len(ya) != len(Xa):
-        raise InputError(f"{yname} must have shape ({len(Xa)},), got {ya.shape}")
-    if ya.dtype.kind not in "iu":
-        if ya.dtype.kind != "f" or not np.isfinite(ya).all() or np.any(ya != np.round(ya)):
-            raise InputError(f"{yname} must hold integer class labels")
+    Xa = float32_samples(X, xname)
+    ya = integer_labels(y, len(Xa), yname)
     if ya.min() < 0:
         raise InputError(f"{yname} has negative labels; use 0 .. n_classes - 1")
-    Xt = torch.from_numpy(np.ascontiguousarray(Xa)).to(device)
-    yt = torch.from_numpy(ya.astype(np.int64)).to(device)
-    return Xt, yt
+    return torch.from_numpy(Xa).to(device), torch.from_numpy(ya).to(device)
 
 
 def _check_outputs(model: Any, X: Any, y: Any, test: tuple[Any, Any] | None) -> None:

@@ -76,6 +76,15 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> int:
     return seed
 
 
+def check_threads(threads: Any) -> int | None:
+    """A torch thread count: an integer >= 1, or None (torch's setting); else :class:`InputError`."""
+    if threads is None:
+        return None
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise InputError(f"threads must be an integer >= 1 or None, got {threads!r}")
+    return int(threads)
+
+
 @contextmanager
 def torch_threads(threads: int | None) -> Iterator[int]:
     """Run a block with ``torch.set_num_threads(threads)``; restore the previous count afterwards.
@@ -92,10 +101,7 @@ def torch_threads(threads: int | None) -> Iterator[int]:
     """
     import torch
 
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1
-    ):
-        raise InputError(f"threads must be an integer >= 1 or None, got {threads!r}")
+    threads = check_threads(threads)
     previous = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(int(threads))

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 
 from tda_nn.errors import InputError
+from tda_nn.io.store import check_step
+from tda_nn.training._inputs import float32_samples, integer_labels
 from tda_nn.training.checkpoints import (
     checkpoint_path,
     list_checkpoints,
@@ -120,7 +122,7 @@ class TopologyTracker:
         self.save_checkpoints = bool(save_checkpoints)
         self.optimizer = optimizer
         self._every, self._steps = _schedule(every)
-        self.probe_X = _as_float32(probe_X, "probe_X")
+        self.probe_X = float32_samples(probe_X, "probe_X")
         self.probe_y = _labels(probe_y, len(self.probe_X))
         self._extractor = ActivationExtractor(
             model, layers=layers, batch_size=batch_size, device=device, reduce=reduce
@@ -132,7 +134,7 @@ class TopologyTracker:
     # schedule -----------------------------------------------------------------------------
     def should_capture(self, step: int) -> bool:
         """Whether ``step`` is on the schedule (regardless of what is already stored)."""
-        step = _step(step)
+        step = check_step(step)
         if step == 0:
             return True
         if self._every is not None:
@@ -141,7 +143,7 @@ class TopologyTracker:
 
     def is_complete(self, step: int) -> bool:
         """Whether ``step`` has been captured completely."""
-        return bool(self.store.is_complete(_step(step)))
+        return bool(self.store.is_complete(step))
 
     @property
     def steps(self) -> list[int]:
@@ -180,7 +182,7 @@ class TopologyTracker:
         bool
             False if the step was already complete.
         """
-        step = _step(step)
+        step = check_step(step)
         if self.is_complete(step):
             return False
         was_training = self.model.training
@@ -226,7 +228,7 @@ class TopologyTracker:
 
     def load_checkpoint(self, step: int) -> dict[str, Any]:
         """Load the weights (and optimizer state, if any) saved at ``step``; return the payload."""
-        path = checkpoint_path(self.run_dir, _step(step))
+        path = checkpoint_path(self.run_dir, check_step(step))
         payload = load_checkpoint(path, map_location=_model_device(self.model))
         try:
             self.model.load_state_dict(payload["model"])
@@ -342,38 +344,8 @@ def _schedule(every: Any) -> tuple[int | None, frozenset[int]]:
     return None, frozenset(int(s) for s in steps)
 
 
-def _step(step: Any) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-        raise InputError(f"step must be a non-negative integer, got {step!r}")
-    return int(step)
-
-
-def _as_float32(X: Any, name: str) -> np.ndarray:
-    if hasattr(X, "detach"):
-        X = X.detach().cpu().numpy()
-    try:
-        arr = np.asarray(X, dtype=np.float32)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be a numeric array: {exc}") from exc
-    if arr.ndim < 2 or arr.shape[0] == 0:
-        raise InputError(f"{name} must have shape (n_samples, ...) with n_samples >= 1, got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise InputError(f"{name} contains NaN or infinite values")
-    return np.ascontiguousarray(arr)
-
-
 def _labels(y: Any, n: int) -> np.ndarray | None:
-    if y is None:
-        return None
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    arr = np.asarray(y)
-    if arr.ndim != 1 or len(arr) != n:
-        raise InputError(f"probe_y must have shape ({n},), got {arr.shape}")
-    if arr.dtype.kind not in "iub":
-        if arr.dtype.kind != "f" or not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise InputError("probe_y must hold integer class labels")
-    return arr.astype(np.int64)
+    return None if y is None else integer_labels(y, n, "probe_y", allow_bool=True)
 
 
 def _model_device(model: Any) -> Any:
