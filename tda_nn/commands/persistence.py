@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         labels=args.labels,
         classes=args.classes,
         min_class_points=args.min_class_points,
-        include_all=not getattr(args, "no_all", False),
+        include_all=not args.no_all,
         steps=_int_list(args.steps, "--steps"),
         n_jobs=args.n_jobs,
         scheduler=args.scheduler,

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     progress = not args.no_progress and sys.stderr.isatty()
     kind = spec_kind(args.spec)
-    threads = getattr(args, "threads", None)
+    threads = args.threads
     if threads is not None and threads < 1:
         raise InputError(f"--threads must be >= 1, got {threads}")
     if threads is not None and kind != "run":
