@@ -100,16 +100,6 @@ QUICK_CASES = ("shapes-1000x64", "mlp-1000x128", "big-50000x512")
 
 
 # ----------------------------------------------------------------------------- one tool, one process
-def _padded(diagrams: list[np.ndarray]) -> np.ndarray:
-    """H0-H1 diagrams ``(n_bars, 3)`` stacked in giotto-tda's layout, padded with ``(0, 0, 1)``."""
-    size = max(len(d) for d in diagrams)
-    out = np.zeros((len(diagrams), size, 3))
-    for i, d in enumerate(diagrams):
-        out[i, : len(d)] = d
-        out[i, len(d):, 2] = 1
-    return out
-
-
 def _import_tool(tool: str):
     """Import ``tool``; return a function from a list of clouds to padded H0-H1 diagrams."""
     if tool == "ours":
@@ -117,15 +107,17 @@ def _import_tool(tool: str):
 
         return lambda clouds: VietorisRipsPersistence().fit_transform(clouds)
     if tool == "ours-unit":
-        from tda_nn.homology import compute_persistence
+        from tda_nn.homology import compute_persistence, pad_diagrams
 
-        return lambda clouds: _padded([compute_persistence(X).diagram for X in clouds])
+        return lambda clouds: pad_diagrams([compute_persistence(X).diagram for X in clouds], (0, 1))
     if tool == "giotto-tda":
         from gtda.homology import VietorisRipsPersistence as GtdaVR
 
         return lambda clouds: GtdaVR().fit_transform(clouds)
     if tool in ("ripser", "ripser-nperm"):
         from ripser import ripser
+
+        from tda_nn.homology import pad_diagrams
 
         def run(clouds: list[np.ndarray]) -> np.ndarray:
             out = []
@@ -135,7 +127,7 @@ def _import_tool(tool: str):
                 h0 = h0[np.isfinite(h0[:, 1])]
                 out.append(np.vstack([np.column_stack([h0, np.zeros(len(h0))]),
                                       np.column_stack([h1, np.ones(len(h1))])]))
-            return _padded(out)
+            return pad_diagrams(out, (0, 1))
 
         return run
     raise SystemExit(f"unknown tool {tool!r}")

@@ -3,19 +3,20 @@
 A collection is an array ``(n_clouds, n_features, 3)`` of rows ``(birth, death, dim)``; rows with
 ``birth == death`` are padding. One cloud's diagram is ``(n_bars, 3)``. Births and dimensions are
 finite, dimensions are non-negative integers, ``death >= birth``, and only deaths may be ``+inf``.
-NumPy only, so that features, distances and plots share one validator without importing more.
+NumPy only, so that features, distances and plots share one validator, and the persistence unit
+its padding (:func:`pad_diagrams`), without importing more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tda_nn.errors import InputError
 
-__all__ = ["check_diagram", "check_diagrams", "diagram_homology_dimensions"]
+__all__ = ["check_diagram", "check_diagrams", "diagram_homology_dimensions", "pad_diagrams"]
 
 
 def check_diagrams(
@@ -109,6 +110,38 @@ def diagram_homology_dimensions(X: np.ndarray) -> tuple[int, ...]:
         As returned by :func:`check_diagrams`.
     """
     return tuple(int(d) for d in np.unique(X[:, :, 2]))
+
+
+def pad_diagrams(diagrams: Sequence[np.ndarray], homology_dimensions: Iterable[int]) -> np.ndarray:
+    """Stack unpadded diagrams into one array, padding each dimension as giotto-tda does.
+
+    Every dimension gets as many rows as the largest count over the clouds (at least one); the
+    missing rows are ``(v, v, dim)`` with ``v`` the smallest birth in that dimension over the
+    collection (0 if it has no bar), so that padding rows have zero persistence.
+
+    Parameters
+    ----------
+    diagrams : sequence of ndarray of shape (n_bars_i, 3)
+    homology_dimensions : iterable of int
+
+    Returns
+    -------
+    ndarray of shape (n_clouds, n_features, 3)
+    """
+    dims = tuple(homology_dimensions)
+    per_dim = [[d[d[:, 2] == k] for d in diagrams] for k in dims]
+    sizes = [max([len(b) for b in bars] + [1]) for bars in per_dim]
+    out = np.empty((len(diagrams), sum(sizes), 3), dtype=np.float64)
+    start = 0
+    for k, bars, size in zip(dims, per_dim, sizes, strict=True):
+        births = [b[:, 0].min() for b in bars if len(b)]
+        pad = float(min(births)) if births else 0.0
+        out[:, start:start + size, :2] = pad
+        out[:, start:start + size, 2] = k
+        for i, b in enumerate(bars):
+            out[i, start:start + len(b), :2] = b[:, :2]
+        start += size
+    return out
 
 
 def _as_float(diagrams: Any, name: str) -> np.ndarray:

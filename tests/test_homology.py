@@ -411,10 +411,11 @@ def test_compute_persistence_imports_neither_scikit_learn_nor_scipy(tmp_path):
     script.write_text(
         "import sys\n"
         "import numpy as np\n"
-        "from tda_nn.homology import compute_persistence\n"
+        "from tda_nn.homology import compute_persistence, pad_diagrams\n"
         "from tda_nn.datasets.shapes import circle\n"
         "X = circle(400, noise=0.02, random_state=0)\n"
         "r = compute_persistence(X, random_state=0)\n"
+        "assert pad_diagrams([r.diagram], (0, 1)).shape == (1, len(r.diagram), 3)\n"
         "heavy = sorted(m for m in sys.modules if m in ('gph', 'gph.python')\n"
         "               or m.split('.')[0] in ('sklearn', 'scipy'))\n"
         "print(heavy)\n"

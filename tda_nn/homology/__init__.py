@@ -27,7 +27,7 @@ _EXPORTS = {
     "metric_space": "tda_nn.homology.metrics",
     "VietorisRipsPersistence": "tda_nn.homology.persistence",
     "check_point_clouds": "tda_nn.homology.persistence",
-    "pad_diagrams": "tda_nn.homology.persistence",
+    "pad_diagrams": "tda_nn.diagrams",
     "Subsample": "tda_nn.homology.subsample",
     "maxmin_landmarks": "tda_nn.homology.subsample",
     "random_subsample": "tda_nn.homology.subsample",

@@ -9,12 +9,13 @@ landmarks and what each approximation costs and guarantees.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn.diagrams import pad_diagrams
 from tda_nn.errors import InputError
 from tda_nn.homology.backends import check_backend
 from tda_nn.homology.metrics import METRICS
@@ -57,38 +58,6 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
     if not clouds:
         raise InputError("point clouds: the collection is empty")
     return [check_cloud(c, metric, name=f"point cloud {i}") for i, c in enumerate(clouds)]
-
-
-def pad_diagrams(diagrams: Sequence[np.ndarray], homology_dimensions: Iterable[int]) -> np.ndarray:
-    """Stack unpadded diagrams into one array, padding each dimension as giotto-tda does.
-
-    Every dimension gets as many rows as the largest count over the clouds (at least one); the
-    missing rows are ``(v, v, dim)`` with ``v`` the smallest birth in that dimension over the
-    collection (0 if it has no bar), so that padding rows have zero persistence.
-
-    Parameters
-    ----------
-    diagrams : sequence of ndarray of shape (n_bars_i, 3)
-    homology_dimensions : iterable of int
-
-    Returns
-    -------
-    ndarray of shape (n_clouds, n_features, 3)
-    """
-    dims = tuple(homology_dimensions)
-    per_dim = [[d[d[:, 2] == k] for d in diagrams] for k in dims]
-    sizes = [max([len(b) for b in bars] + [1]) for bars in per_dim]
-    out = np.empty((len(diagrams), sum(sizes), 3), dtype=np.float64)
-    start = 0
-    for k, bars, size in zip(dims, per_dim, sizes, strict=True):
-        births = [b[:, 0].min() for b in bars if len(b)]
-        pad = float(min(births)) if births else 0.0
-        out[:, start:start + size, :2] = pad
-        out[:, start:start + size, 2] = k
-        for i, b in enumerate(bars):
-            out[i, start:start + len(b), :2] = b[:, :2]
-        start += size
-    return out
 
 
 def _cloud_seeds(random_state, n: int) -> list:
