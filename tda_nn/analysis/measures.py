@@ -5,8 +5,19 @@ Row columns (one row per homology dimension):
 ``homology_dim, betti, betti_method, betti_scale`` (for ``betti_method="scale"``), ``resolution`` (the
 scale ``rho`` at which the points used join up, read off the H0 bars; the significance rule's unit),
 ``min_lifetime`` (the persistence an H_k bar, k >= 1, must exceed to count as significant),
-``n_certain_bars`` (bars longer than twice ``error_bound``: by stability they have a partner in the exact
-diagram of the whole cloud), ``n_points_used, subsample, covering_radius, error_bound``
+``betti_test`` (bars significant under the universal-null test of Bobrowski & Skraba at ``alpha``,
+Bonferroni; H0: the robust piece count), ``betti_significant`` (the significance rule with the robust
+resolution), ``betti_auto`` (the combination of :func:`tda_nn.features.decision.decide_betti`),
+``n_bars_tested`` (bars the test estimated its null from; 0: too few to test), ``p_threshold`` and
+``p_margin`` (the per-bar level, and the ``log10`` distance of the nearest bar from it),
+``min_component_points`` (smallest piece counted in beta_0; smaller clumps count as outliers),
+``betti_seed_min, betti_seed_max`` (the range of ``betti`` over the default landmarks and
+``stability_seeds`` other first landmarks; NaN when not checked or when the cloud is used whole),
+``confidence`` (``confident`` / ``unsure``) and ``unsure_reason``,
+``n_certain_bars`` (bars longer than twice ``error_bound``: by stability each has a partner in the exact
+diagram *of the whole cloud*; it says nothing about the shape the cloud was sampled from — on an exact
+diagram every bar is "certain" — so read ``betti`` and ``confidence`` for the shape),
+``n_points_used, subsample, covering_radius, error_bound``
 (bottleneck bound between the computed diagram and the exact diagram of the whole cloud),
 ``max_edge_length, metric, backend, n_bars, total_persistence, persistence_entropy, max_lifetime,
 intrinsic_dimension, linear_probe_accuracy, seconds``. ``n_points`` and ``row_subsampled`` are added by
@@ -24,15 +35,9 @@ import numpy as np
 from tda_nn.analysis.units import TopologyParams, Unit
 
 
-def measure_cloud(
-    cloud: np.ndarray, unit: Unit, params: TopologyParams
-) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """Measure one cloud ``(n_points, n_features)``; return (rows, diagram ``(n_bars, 3)``)."""
-    from tda_nn.features.betti import betti_numbers, resolution
-    from tda_nn.features.summaries import persistence_entropy, total_persistence
+def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
     from tda_nn.homology.unit import compute_persistence
 
-    start = time.perf_counter()
     kwargs: dict[str, Any] = dict(
         homology_dimensions=params.homology_dimensions,
         metric=params.metric,
@@ -41,18 +46,57 @@ def measure_cloud(
         backend=params.backend,
         subsample=params.subsample,
         coeff=params.coeff,
-        random_state=params.random_state,
+        random_state=random_state,
     )
     if params.n_landmarks is not None:
         kwargs["n_landmarks"] = params.n_landmarks
-    result = compute_persistence(cloud, **kwargs)
+    return compute_persistence(cloud, **kwargs)
+
+
+def _answers(result, params: TopologyParams, power: float) -> tuple[np.ndarray, list]:
+    """(betti per dimension by ``params.betti_method``, the ``auto`` decisions or [] without H0)."""
+    from tda_nn.features.betti import betti_numbers
+    from tda_nn.features.decision import decide_betti
+
+    dims = list(params.homology_dimensions)
+    decisions = []
+    if 0 in dims:
+        decisions = decide_betti(result, method="auto", alpha=params.alpha,
+                                 correction=params.correction, distance_power=power)
+    if params.betti_method in ("auto", "test") and decisions:
+        if params.betti_method == "auto":
+            betti = np.array([d.betti for d in decisions])
+        else:
+            betti = np.array([d.betti_test for d in decisions])
+    else:
+        method = "significant" if params.betti_method in ("auto", "test") else params.betti_method
+        betti = betti_numbers(
+            result.diagram, method, scale=params.betti_scale, homology_dimensions=dims,
+            distance_power=power,
+        )[0]
+    return betti, decisions
+
+
+def measure_cloud(
+    cloud: np.ndarray, unit: Unit, params: TopologyParams
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Measure one cloud ``(n_points, n_features)``; return (rows, diagram ``(n_bars, 3)``)."""
+    from tda_nn.features.betti import resolution
+    from tda_nn.features.summaries import persistence_entropy, total_persistence
+
+    start = time.perf_counter()
+    result = _persistence(cloud, params, params.random_state)
     dims = list(params.homology_dimensions)
     # cosine diagrams are in squared-chordal units: the significance rule needs distance_power=2
     power = 2 if params.metric == "cosine" else 1
-    betti = betti_numbers(
-        result.diagram, params.betti_method, scale=params.betti_scale, homology_dimensions=dims,
-        distance_power=power,
-    )[0]
+    betti, decisions = _answers(result, params, power)
+    seed_min = seed_max = np.full(len(dims), np.nan)
+    if params.stability_seeds > 0 and result.subsample == "maxmin":
+        runs = [betti] + [
+            _answers(_persistence(cloud, params, 1000 + s), params, power)[0]
+            for s in range(int(params.stability_seeds))
+        ]
+        seed_min, seed_max = np.min(runs, axis=0), np.max(runs, axis=0)
     rho = resolution(result.diagram) if 0 in dims else math.nan
     intrinsic = math.nan
     if params.intrinsic_dimension and cloud.shape[0] >= 10:
@@ -77,6 +121,13 @@ def measure_cloud(
     for i, dim in enumerate(dims):
         bars = result.bars(dim)
         life = bars[:, 1] - bars[:, 0]
+        dec = decisions[i] if decisions else None
+        if dec is not None and np.isfinite(seed_min[i]) and seed_min[i] != seed_max[i]:
+            dec.mark_unsure("the answer changes across landmark seeds")
+        if dec is not None and params.betti_method in ("significant", "scale") and (
+            int(betti[i]) != dec.betti
+        ):
+            dec.mark_unsure(f"{params.betti_method} and auto disagree")
         rows.append(
             {
                 "homology_dim": int(dim),
@@ -85,6 +136,18 @@ def measure_cloud(
                 "betti_scale": math.nan if params.betti_scale is None else params.betti_scale,
                 "resolution": rho,
                 "min_lifetime": _min_lifetime(dim, rho, params),
+                "betti_test": dec.betti_test if dec else -1,
+                "betti_significant": dec.betti_significant if dec else -1,
+                "betti_auto": dec.betti if dec else -1,
+                "alpha": float(params.alpha),
+                "n_bars_tested": dec.n_bars_tested if dec else 0,
+                "p_threshold": dec.p_threshold if dec else math.nan,
+                "p_margin": dec.p_margin if dec else math.nan,
+                "min_component_points": dec.min_component_points if dec else math.nan,
+                "betti_seed_min": float(seed_min[i]),
+                "betti_seed_max": float(seed_max[i]),
+                "confidence": dec.confidence if dec else "unsure",
+                "unsure_reason": "; ".join(dec.reasons) if dec else "no H0: nothing to check",
                 "n_certain_bars": int(np.count_nonzero(life > 2 * result.error_bound)),
                 "n_points_used": int(result.n_points_used),
                 "subsample": result.subsample,
@@ -103,7 +166,6 @@ def measure_cloud(
             }
         )
     return rows, result.diagram
-
 
 
 def _min_lifetime(dim: int, rho: float, params: TopologyParams) -> float:

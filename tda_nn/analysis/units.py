@@ -42,6 +42,9 @@ class TopologyParams:
     coeff: int = 2
     betti_method: str = "significant"
     betti_scale: float | None = None
+    alpha: float = 0.05
+    correction: str = "bonferroni"
+    stability_seeds: int = 0
     intrinsic_dimension: bool = True
     linear_probe: bool = True
     random_state: int = 0

@@ -49,8 +49,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Rips threshold (default: none)")
     parser.add_argument("--backend", default="giotto-ph",
                         choices=("giotto-ph", "ripser", "gudhi", "giotto-tda"))
-    parser.add_argument("--betti", default="significant", choices=("significant", "scale"),
-                        help="count significant bars (default) or bars alive at --scale")
+    parser.add_argument("--betti", default="auto", choices=("auto", "test", "significant", "scale"),
+                        help="auto (default): universal-null test or significance rule, pieces "
+                        "from the merge tree; test: the test alone; significant: the rule alone "
+                        "(diagram only); scale: bars alive at --scale")
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="level of the universal-null test (default 0.05, Bonferroni)")
+    parser.add_argument("--stability", type=int, default=2,
+                        help="landmark seeds besides the default whose answers are compared "
+                        "(betti_seed_min/max; default 2; 0: off)")
+    parser.add_argument("--coeff", type=int, default=2,
+                        help="prime p: homology with coefficients in Z/pZ (default 2)")
     parser.add_argument("--scale", type=float, default=None, help="scale for --betti scale")
     parser.add_argument("--no-intrinsic-dimension", action="store_true", help="skip TwoNN")
     parser.add_argument("--no-linear-probe", action="store_true", help="skip linear-probe accuracy")
@@ -74,6 +83,12 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
         raise InputError(f"--scale must be > 0, got {args.scale}")
     if args.n_landmarks is not None and args.n_landmarks < 2:
         raise InputError(f"--n-landmarks must be >= 2, got {args.n_landmarks}")
+    if not 0 < args.alpha < 1:
+        raise InputError(f"--alpha must be in (0, 1), got {args.alpha}")
+    if args.stability < 0:
+        raise InputError(f"--stability must be >= 0, got {args.stability}")
+    if args.coeff < 2 or any(args.coeff % p == 0 for p in range(2, args.coeff)) or args.coeff > 255:
+        raise InputError(f"--coeff must be a prime number below 256, got {args.coeff}")
     if args.min_class_points < 2:
         raise InputError(f"--min-class-points must be >= 2, got {args.min_class_points}")
     metric_params = {}
@@ -89,8 +104,11 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
         n_landmarks=args.n_landmarks,
         max_edge_length=args.max_edge_length,
         backend=args.backend,
+        coeff=args.coeff,
         betti_method=args.betti,
         betti_scale=args.scale,
+        alpha=args.alpha,
+        stability_seeds=args.stability,
         intrinsic_dimension=not args.no_intrinsic_dimension,
         linear_probe=not args.no_linear_probe,
         random_state=args.seed,

@@ -61,6 +61,19 @@ here: nothing travels beside the diagram; the resolution is read off its H0 bars
 Squared distances: ``metric="cosine"`` gives ``1 - cos = |u - v|^2 / 2``, a squared distance, and
 the rule (calibrated on distances) must then see square roots: pass ``distance_power=2``.
 
+``method="test"``
+    H_k bars (k >= 1) significant under the universal null of Bobrowski & Skraba (2023) at level
+    ``alpha`` with a multiple-testing ``correction`` across the bars of the dimension
+    (:mod:`tda_nn.features.universal_null`); beta_0 by the H0 gap rule above. Scale-free, so
+    outliers and uniformly inflated distances (wide noisy layers) do not move it, but blind with
+    fewer than 10 bars in a dimension (it then counts none) and weak when features are only a
+    few landmark spacings long.
+
+On a persistence *result* (not only its diagram), :func:`tda_nn.features.decision.decide_betti`
+counts pieces from the merge tree and landmark masses (robust to outliers, duplicates and uneven
+density) and combines the test and the rule (``method="auto"``, the default of
+``tda-nn persistence``), with a confidence flag per row.
+
 Reduced homology: diagrams from :class:`~tda_nn.homology.VietorisRipsPersistence` drop the one
 essential H0 bar, so ``beta_0`` adds 1 (``reduced_homology=True``, the default).
 """
@@ -85,6 +98,7 @@ __all__ = [
     "betti_numbers",
     "resolution",
     "significant_bars",
+    "tested_bars",
 ]
 
 #: bars of dimension >= 1 must be born at or before this multiple of the resolution
@@ -95,7 +109,7 @@ PERSISTENCE_FACTORS = (1.4, 0.45)
 JUMP = 1.9
 #: ... and more than this many times the median H0 death
 GAP_OVER_MEDIAN = 2.0
-METHODS = ("significant", "scale")
+METHODS = ("significant", "test", "scale")
 
 
 def _components(diagram: np.ndarray, jump: float) -> tuple[int, float]:
@@ -196,6 +210,31 @@ def significant_bars(
     return out
 
 
+def tested_bars(
+    diagram: np.ndarray, *, alpha: float = 0.05, correction: str = "bonferroni", jump: float = JUMP
+) -> np.ndarray:
+    """Which bars of one diagram count under ``method="test"``: H0 gaps, significant H_k bars.
+
+    Returns
+    -------
+    ndarray of shape (n_bars,) of bool
+    """
+    from tda_nn.features.universal_null import universal_null_test
+
+    d = np.asarray(diagram, dtype=np.float64)
+    out = np.zeros(len(d), dtype=bool)
+    alive = d[:, 0] < d[:, 1]
+    dims = d[:, 2].astype(int)
+    n_gaps, _ = _components(d, jump)
+    h0 = np.flatnonzero(alive & (dims == 0))
+    if n_gaps:
+        out[h0[np.argsort(-d[h0, 1], kind="stable")[:n_gaps]]] = True
+    for k in np.unique(dims[dims > 0]):
+        rows = np.flatnonzero(alive & (dims == k))
+        out[rows] = universal_null_test(d[rows, :2], alpha=alpha, correction=correction).significant
+    return out
+
+
 def betti_at_scale(
     diagram: np.ndarray,
     scale: float,
@@ -228,13 +267,15 @@ def betti_numbers(
     jump: float = JUMP,
     resolution: float | None = None,
     distance_power: float = 1.0,
+    alpha: float = 0.05,
+    correction: str = "bonferroni",
 ) -> np.ndarray:
     """Betti numbers of each diagram.
 
     Parameters
     ----------
     diagrams : ndarray of shape (n_clouds, n_features, 3) or (n_bars, 3)
-    method : {"significant", "scale"}
+    method : {"significant", "test", "scale"}
     scale : float
         Required by ``method="scale"``.
     homology_dimensions : sequence of int or None
@@ -244,6 +285,8 @@ def betti_numbers(
     birth_window, persistence_factors, jump, resolution, distance_power
         Parameters of the significance rule (see :func:`significant_bars`); ``resolution`` fixes
         ``rho`` for every diagram instead of reading it off the H0 bars.
+    alpha, correction
+        Level and multiple-testing correction of ``method="test"``.
 
     Returns
     -------
@@ -258,12 +301,17 @@ def betti_numbers(
         if scale is None or not np.isfinite(float(scale)):
             raise InputError(f"method='scale' needs a finite scale, got {scale!r}")
         return np.stack([betti_at_scale(d, float(scale), dims, reduced_homology) for d in D])
-    if method != "significant":
+    if method not in METHODS:
         raise InputError(f"method must be one of {METHODS}, got {method!r}")
     if resolution is not None and not float(resolution) > 0:
         raise InputError(f"resolution must be a number > 0, got {resolution!r}")
     out = np.zeros((len(D), len(dims)), dtype=np.int64)
     for i, d in enumerate(D):
+        if method == "test":
+            keep = tested_bars(d, alpha=alpha, correction=correction, jump=jump)
+            for j, k in enumerate(dims):
+                out[i, j] = np.count_nonzero(keep & (d[:, 2] == k))
+            continue
         keep = significant_bars(
             d, birth_window=birth_window, persistence_factors=persistence_factors, jump=jump,
             rho=resolution, distance_power=distance_power,
@@ -280,7 +328,8 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    method : {"significant", "scale"}, default "significant"
+    method : {"significant", "test", "scale"}, default "significant"
+        ``"test"``: the universal-null test of Bobrowski & Skraba for H_k bars (k >= 1).
     scale : float or None
         Scale for ``method="scale"``.
     reduced_homology : bool, default True
@@ -294,6 +343,10 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         Fixed ``rho``; None estimates it per diagram from the H0 bars.
     distance_power : float, default 1.0
         2 for diagrams of ``metric="cosine"`` (squared distances); see the module docstring.
+    alpha : float, default 0.05
+        Level of ``method="test"``.
+    correction : {"bonferroni", "holm", "bh", "none"}, default "bonferroni"
+        Multiple-testing correction of ``method="test"`` across the bars of one dimension.
 
     Attributes
     ----------
@@ -311,6 +364,8 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         jump: float = JUMP,
         resolution: float | None = None,
         distance_power: float = 1.0,
+        alpha: float = 0.05,
+        correction: str = "bonferroni",
     ) -> None:
         self.method = method
         self.scale = scale
@@ -320,6 +375,8 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         self.jump = jump
         self.resolution = resolution
         self.distance_power = distance_power
+        self.alpha = alpha
+        self.correction = correction
 
     def fit(self, X, y=None) -> BettiNumbers:
         """Validate parameters and record the homology dimensions of ``X``.
@@ -337,6 +394,12 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
             raise InputError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.method == "scale" and (self.scale is None or not np.isfinite(float(self.scale))):
             raise InputError(f"method='scale' needs a finite scale, got {self.scale!r}")
+        from tda_nn.features.universal_null import CORRECTIONS
+
+        if not (isinstance(self.alpha, int | float) and 0 < self.alpha < 1):
+            raise InputError(f"alpha must be a number in (0, 1), got {self.alpha!r}")
+        if self.correction not in CORRECTIONS:
+            raise InputError(f"correction must be one of {CORRECTIONS}, got {self.correction!r}")
         self.homology_dimensions_ = diagram_homology_dimensions(check_diagrams(X))
         return self
 
@@ -364,4 +427,6 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
             jump=self.jump,
             resolution=self.resolution,
             distance_power=self.distance_power,
+            alpha=self.alpha,
+            correction=self.correction,
         )

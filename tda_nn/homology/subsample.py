@@ -11,8 +11,13 @@ the distortion. Every subsample here therefore returns its exact covering radius
   point farthest from those already chosen, so the landmarks are both ``r``-covering and
   ``r``-separated (pairwise at least ``r`` apart): spread evenly over the shape whatever the
   sampling density, which is what makes their diagrams clean. Time ``O(n m d)`` (one
-  matrix-vector product per landmark), extra memory ``O(n)``; the first landmark is drawn with
-  ``random_state``.
+  matrix-vector product per landmark), extra memory ``O(n)``. The first landmark is the point
+  nearest the centroid (Euclidean and cosine clouds), the medoid (precomputed distances) or point
+  0 (kNN graphs) when ``random_state`` is None, so the same cloud always gives the same
+  landmarks; an explicit ``random_state`` draws it at random (to measure how much the answer
+  depends on it). Each landmark also gets its *mass*: the number of cloud points nearest to it
+  (its Voronoi cell), which tells an outlier (mass 1) from a landmark standing for a dense
+  stretch.
 - :func:`random_subsample`: ``m`` points uniformly without replacement; cheaper to choose but with a
   larger covering radius for the same ``m`` (and so a weaker error bound).
 """
@@ -40,11 +45,36 @@ class Subsample:
         e.g. a kNN-graph component without a landmark).
     method : str
         ``"maxmin"``, ``"random"`` or ``"none"``.
+    masses : ndarray of shape (m,) or None
+        Cloud points nearest to each chosen point (ties to the earlier landmark); None: 1 each.
+    radii : ndarray of shape (m,) or None
+        Distance from each chosen point to the farthest cloud point of its cell; None: 0 each.
     """
 
     indices: np.ndarray
     covering_radius: float
     method: str
+    masses: np.ndarray | None = None
+    radii: np.ndarray | None = None
+
+
+def first_landmark(space: MetricSpace) -> int:
+    """A deterministic first landmark: nearest the centroid, the medoid, or point 0."""
+    if getattr(space, "name", "") == "euclidean":
+        return int(np.argmin(space.sq))  # squared norms of the centred rows
+    if getattr(space, "name", "") == "cosine":
+        centre = np.zeros(space.X.shape[1])
+        for rows in range(0, space.n, 4096):
+            centre += space.exact(slice(rows, rows + 4096)).sum(axis=0)
+        best, arg = -np.inf, 0
+        for rows in range(0, space.n, 4096):
+            s = space.exact(slice(rows, rows + 4096)) @ centre
+            if s.max() > best:
+                best, arg = float(s.max()), rows + int(np.argmax(s))
+        return arg
+    if getattr(space, "name", "") == "precomputed":
+        return int(np.argmin(space.D.sum(axis=1)))
+    return 0
 
 
 def _radius(space: MetricSpace, idx: np.ndarray) -> float:
@@ -62,12 +92,12 @@ def maxmin_landmarks(
     n_landmarks : int
         Number of landmarks ``m`` (all points if ``m >= n``).
     random_state : int, Generator or None
-        Seeds the choice of the first landmark.
+        Seeds the choice of the first landmark; None: :func:`first_landmark` (deterministic).
 
     Returns
     -------
     Subsample
-        With the exact covering radius (chordal units for the cosine metric).
+        With the exact covering radius (chordal units for the cosine metric) and the masses.
     """
     n = space.n
     m = int(n_landmarks)
@@ -75,16 +105,26 @@ def maxmin_landmarks(
         raise InputError(f"n_landmarks must be >= 1, got {n_landmarks!r}")
     if m >= n:
         return Subsample(np.arange(n), 0.0, "none")
-    rng = np.random.default_rng(random_state)
-    first = int(rng.integers(n))
+    if random_state is None:
+        first = first_landmark(space)
+    else:
+        first = int(np.random.default_rng(random_state).integers(n))
     idx = np.empty(m, dtype=np.int64)
     idx[0] = first
     mind = np.array(space.row(first), dtype=np.float64)  # a copy: rows may be views
+    owner = np.zeros(n, dtype=np.int64)
     for k in range(1, m):
         j = int(np.argmax(mind))
         idx[k] = j
-        np.minimum(mind, space.row(j), out=mind)
-    return Subsample(idx, _radius(space, idx), "maxmin")
+        row = space.row(j)
+        closer = row < mind
+        owner[closer] = k
+        np.minimum(mind, row, out=mind)
+    owner[idx] = np.arange(m)
+    masses = np.bincount(owner, minlength=m).astype(np.int64)
+    radii = np.zeros(m)
+    np.maximum.at(radii, owner, mind)
+    return Subsample(idx, _radius(space, idx), "maxmin", masses, radii)
 
 
 def random_subsample(

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tda_nn.errors import InputError
+from tda_nn.features.components import minimum_spanning_tree
 from tda_nn.homology.backends import check_backend, run_backend
 from tda_nn.homology.metrics import METRICS, CosineSpace, metric_space
 from tda_nn.homology.subsample import Subsample, maxmin_landmarks, random_subsample
@@ -98,6 +99,14 @@ class PersistenceResult:
         Wall time of the whole computation.
     indices : ndarray of shape (n_points_used,) or None
         Indices of the points used (landmark order for maxmin); None when the cloud is used whole.
+    masses : ndarray of shape (n_points_used,) or None
+        Cloud points each point used stands for (a maxmin landmark's Voronoi cell); None: 1 each.
+    cell_radii : ndarray of shape (n_points_used,) or None
+        Distance from each landmark to the farthest cloud point of its cell; None: 0 each.
+    mst : ndarray of shape (n_points_used - 1, 3) or None
+        Minimum spanning tree ``(i, j, length)`` of the points used (indices into them), sorted by
+        length: the merge tree behind the H0 bars, read by the piece count of
+        :mod:`tda_nn.features.components`. None for sparse (large exact) computations.
     """
 
     diagram: np.ndarray
@@ -114,6 +123,9 @@ class PersistenceResult:
     reduced_homology: bool = True
     seconds: float = 0.0
     indices: np.ndarray | None = field(default=None, repr=False)
+    masses: np.ndarray | None = field(default=None, repr=False)
+    cell_radii: np.ndarray | None = field(default=None, repr=False)
+    mst: np.ndarray | None = field(default=None, repr=False)
 
     def bars(self, dim: int) -> np.ndarray:
         """The ``(birth, death)`` bars of one homology dimension, shape ``(n_bars_dim, 2)``."""
@@ -163,7 +175,7 @@ def _choose_subsample(space, subsample, n_landmarks, random_state) -> Subsample:
     if subsample in ("auto", "maxmin"):
         return maxmin_landmarks(space, n_landmarks, random_state)
     if subsample == "random":
-        return random_subsample(space, n_landmarks, random_state)
+        return random_subsample(space, n_landmarks, 0 if random_state is None else random_state)
     raise InputError(f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {subsample!r}")
 
 
@@ -308,7 +320,8 @@ def compute_persistence(
     n_threads : int
         Threads for giotto-ph's reduction (dimensions >= 1).
     random_state : int, Generator or None
-        Seeds the subsample.
+        Seeds the subsample; None: deterministic (maxmin starts nearest the centroid; a random
+        subsample uses seed 0), so the same cloud always gives the same diagram.
 
     Returns
     -------
@@ -328,6 +341,7 @@ def compute_persistence(
         collapse = bool(collapse_edges)
     raw = run_backend(backend, D, dims[-1], thresh, int(coeff), int(n_threads), collapse)
     diagram = _layout(raw, dims, reduced_homology, thresh)
+    mst = minimum_spanning_tree(D) if isinstance(D, np.ndarray) and 0 in dims else None
 
     radius = sub.covering_radius
     if sub.method == "none":
@@ -352,4 +366,7 @@ def compute_persistence(
         reduced_homology=bool(reduced_homology),
         seconds=time.perf_counter() - start,
         indices=None if sub.method == "none" else sub.indices,
+        masses=sub.masses,
+        cell_radii=sub.radii,
+        mst=mst,
     )

@@ -37,7 +37,7 @@ the defaults)::
       n_landmarks: null               # null = the library default
       max_edge_length: null           # null = no threshold
       backend: giotto-ph
-      betti_method: significant       # significant | scale
+      betti_method: significant       # significant | auto | test | scale
       betti_scale: null               # required when betti_method is scale
       intrinsic_dimension: true       # TwoNN per cloud
       linear_probe: true              # linear-probe accuracy per layer (needs labels)
@@ -158,7 +158,7 @@ SCHEMA = Section(
                 "backend": Field((str,), default="giotto-ph",
                                  choices=("giotto-ph", "ripser", "gudhi", "giotto-tda")),
                 "betti_method": Field((str,), default="significant",
-                                      choices=("significant", "scale")),
+                                      choices=("significant", "auto", "test", "scale")),
                 "betti_scale": Field((float, None), check=positive),
                 "intrinsic_dimension": Field((bool,), default=True),
                 "linear_probe": Field((bool,), default=True),

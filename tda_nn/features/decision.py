@@ -1,0 +1,220 @@
+"""Betti numbers of one persistence result, with the evidence behind them and a confidence flag.
+
+:func:`decide_betti` turns a :class:`~tda_nn.homology.unit.PersistenceResult` into one
+:class:`DimDecision` per homology dimension. It sees more than a diagram: the merge tree of the
+points used and the landmarks' masses, so pieces are counted by the outlier- and density-robust
+rule of :mod:`tda_nn.features.components`, and the significance rule's unit ``rho`` is that
+rule's resolution (set by the pieces' own spacings, not by outliers or duplicates).
+
+Methods (``method=``)
+
+``"auto"`` (the default)
+    beta_0 from the piece count; an H_k bar (k >= 1) counts when the universal-null test
+    (:mod:`tda_nn.features.universal_null`, level ``alpha``, Bonferroni) finds it significant
+    **or** the significance rule (:mod:`tda_nn.features.betti`) with the robust ``rho`` does.
+    Each method misses what the other sees: the test is scale-free (outliers, wide noisy layers,
+    two scales) but needs many noise bars and long ratios (it is blind with fewer than
+    :data:`~tda_nn.features.universal_null.MIN_BARS` bars and weak at 300 landmarks on a torus);
+    the rule sees short but clean features. The benchmark that chose this is
+    ``benchmarks/bench_betti.py``.
+``"test"``
+    beta_0 from the piece count, H_k from the test alone (nothing when it cannot run).
+``"significant"``
+    beta_0 from the piece count, H_k from the rule alone.
+``"scale"``
+    Bars alive at one scale (``scale=``), for all dimensions.
+
+Confidence. A row is ``"unsure"`` when the two methods disagree on it, when a bar is within a
+factor :data:`UNSURE_P_FACTOR` of the test's threshold, when the test could not run on a
+dimension where the rule counts bars, or when the caller finds that other landmark seeds give
+another answer (:func:`tda_nn.analysis.measures.measure_cloud` checks that). Otherwise
+``"confident"``. Confident is a statement about the evidence, not a proof.
+
+NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tda_nn.errors import InputError
+from tda_nn.features.components import count_components
+from tda_nn.features.universal_null import (
+    EULER_GAMMA,
+    MIN_BARS,
+    RIPS_A,
+    universal_null_test,
+)
+
+__all__ = ["DECISION_METHODS", "UNSURE_P_FACTOR", "DimDecision", "decide_betti"]
+
+DECISION_METHODS = ("auto", "test", "significant", "scale")
+#: a p-value within this factor of its threshold makes the row unsure
+UNSURE_P_FACTOR = 10.0
+#: in ``method="auto"``, a bar counted by the rule alone needs an uncorrected test p-value below this
+RULE_GATE_P = 0.05
+
+
+@dataclass
+class DimDecision:
+    """The Betti number of one homology dimension and what it rests on.
+
+    Attributes
+    ----------
+    dim, betti : int
+    method : str
+    betti_test : int
+        Bars significant by the universal-null test (H0: the piece count).
+    betti_significant : int
+        Bars significant by the rule with the robust resolution (H0: the piece count).
+    n_bars_tested : int
+        Bars the test estimated its null from (0: the test could not run).
+    p_threshold : float
+        Per-bar level the smallest p-value was compared with (NaN for H0 or without a test).
+    p_margin : float
+        ``log10`` distance of the nearest bar from its threshold (NaN for H0 / without test).
+    p_values : ndarray of shape (n_bars,)
+        Per bar of this dimension, in the diagram's order (NaN: not tested).
+    resolution : float
+        The robust ``rho`` of the rule.
+    min_component_points : float
+        Smallest mass of a counted piece (H0).
+    confidence : str
+        ``"confident"`` or ``"unsure"``.
+    reasons : list of str
+        Why unsure (empty when confident).
+    """
+
+    dim: int
+    betti: int
+    method: str
+    betti_test: int
+    betti_significant: int
+    n_bars_tested: int
+    p_threshold: float
+    p_margin: float
+    p_values: np.ndarray = field(repr=False)
+    resolution: float
+    min_component_points: float
+    confidence: str = "confident"
+    reasons: list[str] = field(default_factory=list)
+
+    def mark_unsure(self, reason: str) -> None:
+        """Record a reason for doubt."""
+        self.confidence = "unsure"
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def _gate(bars: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Bars whose uncorrected universal-null p-value is below :data:`RULE_GATE_P`, the null's
+    location estimated from the bars the rule does *not* count (so that the candidates do not
+    pull it up); all True when fewer than ``MIN_BARS`` such bars exist."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = bars[:, 1] / bars[:, 0]
+    ok = (bars[:, 0] > 0) & np.isfinite(ratio) & (ratio > 1)
+    noise = ok & ~candidates
+    if np.count_nonzero(noise) < MIN_BARS:
+        return np.ones(len(bars), dtype=bool)
+    loglog = np.full(len(bars), -np.inf)
+    loglog[ok] = np.log(np.log(ratio[ok]))
+    ell = RIPS_A * (loglog - loglog[noise].mean()) - EULER_GAMMA
+    return np.exp(-np.exp(ell)) < RULE_GATE_P
+
+
+def _pieces(result, diagram: np.ndarray):
+    """(beta0, resolution, min_mass) from the merge tree, or the diagram-only rule without one."""
+    from tda_nn.features.betti import JUMP, _components
+
+    if result.mst is not None and len(result.mst) + 1 == result.n_points_used:
+        comps = count_components(result.mst, result.masses, result.cell_radii)
+        return comps.beta0, comps.resolution, comps.min_mass
+    gaps, rho = _components(diagram, JUMP)
+    return gaps + 1, rho, math.nan
+
+
+def decide_betti(
+    result,
+    *,
+    method: str = "auto",
+    alpha: float = 0.05,
+    correction: str = "bonferroni",
+    scale: float | None = None,
+    distance_power: float = 1.0,
+) -> list[DimDecision]:
+    """Betti numbers of one :class:`~tda_nn.homology.unit.PersistenceResult`.
+
+    Parameters
+    ----------
+    result : PersistenceResult
+        Its diagram must include H0 (the resolution and the piece count are read there).
+    method : {"auto", "test", "significant", "scale"}
+    alpha : float
+        Level of the universal-null test.
+    correction : {"bonferroni", "holm", "bh", "none"}
+        Multiple-testing correction across the bars of one dimension.
+    scale : float or None
+        For ``method="scale"``.
+    distance_power : float
+        2 for squared distances (``metric="cosine"``): the rule works on square roots.
+
+    Returns
+    -------
+    list of DimDecision
+        One per ``result.homology_dimensions``, in order.
+    """
+    from tda_nn.features.betti import betti_at_scale, significant_bars
+
+    if method not in DECISION_METHODS:
+        raise InputError(f"method must be one of {DECISION_METHODS}, got {method!r}")
+    dims = tuple(result.homology_dimensions)
+    d = np.asarray(result.diagram, dtype=np.float64).reshape(-1, 3)
+    if method == "scale":
+        if scale is None or not np.isfinite(float(scale)):
+            raise InputError(f"method='scale' needs a finite scale, got {scale!r}")
+        counts = betti_at_scale(d, float(scale), dims, bool(result.reduced_homology))
+        return [
+            DimDecision(k, int(c), method, int(c), int(c), 0, math.nan, math.nan,
+                        np.full(np.count_nonzero(d[:, 2] == k), np.nan), math.nan, math.nan)
+            for k, c in zip(dims, counts, strict=True)
+        ]
+    if 0 not in dims:
+        raise InputError(f"method={method!r} reads the pieces off H0: include homology dimension 0")
+    rooted = d.copy()
+    if distance_power != 1:
+        rooted[:, :2] = np.maximum(rooted[:, :2], 0.0) ** (1.0 / distance_power)
+    beta0, rho, min_mass = _pieces(result, rooted)
+    rule = significant_bars(rooted, rho=rho if np.isfinite(rho) and rho > 0 else None)
+    out = []
+    for k in dims:
+        rows = np.flatnonzero(d[:, 2] == k)
+        if k == 0:
+            out.append(DimDecision(0, beta0, method, beta0, beta0, 0, math.nan, math.nan,
+                                   np.full(len(rows), np.nan), rho, min_mass))
+            continue
+        test = universal_null_test(d[rows, :2], alpha=alpha, correction=correction)
+        by_test = test.significant
+        by_rule = rule[rows]
+        n_test, n_rule = int(by_test.sum()), int(by_rule.sum())
+        if method == "test":
+            betti = n_test
+        elif method == "significant":
+            betti = n_rule
+        elif test.n_tested:  # the rule's bars must not look like noise to the test either
+            gate = _gate(d[rows, :2], by_rule)
+            betti = int(np.count_nonzero(by_test | (by_rule & gate)))
+        else:
+            betti = n_rule
+        dec = DimDecision(k, betti, method, n_test, n_rule, test.n_tested, test.threshold,
+                          test.margin, test.p_values, rho, min_mass)
+        if test.n_tested and n_test != n_rule:
+            dec.mark_unsure("test and rule disagree")
+        if test.n_tested and test.margin < math.log10(UNSURE_P_FACTOR):
+            dec.mark_unsure("a bar is near the test's threshold")
+        if not test.n_tested and n_rule:
+            dec.mark_unsure(f"too few bars for the test (< {MIN_BARS})")
+        out.append(dec)
+    return out
