@@ -21,7 +21,7 @@ from tda_nn._atomic import atomic_path, write_json, write_npz
 from tda_nn.analysis.outdir import OWNER, claim_output, remove_own_units
 from tda_nn.analysis.plan import Plan
 from tda_nn.analysis.units import TopologyParams, Unit, measure_unit, read_diagram
-from tda_nn.errors import InputError
+from tda_nn.errors import ExecutionError, InputError
 from tda_nn.execution import RunSummary, run_units
 from tda_nn.versions import library_versions
 
@@ -74,9 +74,16 @@ def run_plan(
     if not plan.units:
         raise InputError(f"{out_dir}: nothing to measure (no layers or no points)")
     fn = functools.partial(measure_unit, params=params, out_dir=str(out_dir))
-    results, summary = run_units(
-        fn, plan.units, n_jobs=n_jobs, scheduler=scheduler, progress=progress, desc="persistence"
-    )
+    try:
+        results, summary = run_units(
+            fn, plan.units, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+            desc="persistence",
+        )
+    except ExecutionError as exc:
+        raise ExecutionError(
+            f"{out_dir}: {exc}; finished units are kept in {out_dir / 'units'}: run the same "
+            "command again to resume"
+        ) from None
     rows: list[dict[str, Any]] = []
     diagrams: dict[str, np.ndarray] = {}
     for unit, unit_rows in zip(plan.units, results, strict=True):

@@ -141,12 +141,16 @@ def _type_names(types: tuple[Any, ...]) -> str:
 
 def positive(value: Any) -> str | None:
     """Check helper: strictly positive finite number."""
-    return None if 0 < value < math.inf else f"must be a finite number > 0, got {value!r}"
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    return None if value > 0 else f"must be > 0, got {value!r}"
 
 
 def non_negative(value: Any) -> str | None:
     """Check helper: finite number >= 0."""
-    return None if 0 <= value < math.inf else f"must be a finite number >= 0, got {value!r}"
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    return None if value >= 0 else f"must be >= 0, got {value!r}"
 
 
 def string_list(value: Any) -> str | None:
