@@ -115,6 +115,39 @@ def _run_dask(
     desc: str,
     connect_timeout: float,
 ) -> tuple[list[Any], int]:
+    with _quiet_distributed():
+        return _run_dask_quietly(fn, units, scheduler, progress, desc, connect_timeout)
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Keep distributed's client-side logging (tracebacks of reconnect attempts after a lost
+    scheduler) off the terminal: what went wrong is raised as one line instead."""
+    import logging
+
+    import distributed  # noqa: F401 - creates its loggers (and applies its logging config)
+
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _run_dask_quietly(
+    fn: Callable[[Any], Any],
+    units: list[Any],
+    scheduler: Any,
+    progress: bool,
+    desc: str,
+    connect_timeout: float,
+) -> tuple[list[Any], int]:
     from distributed import Client, KilledWorker, as_completed
 
     own_client = False
