@@ -317,3 +317,17 @@ def test_whole_number_float_labels_and_text_labels_with_bom_and_crlf(tmp_path):
     table = pd.read_csv(out / "betti.csv")
     counts = table[table["class"].astype(str) != "all"].set_index("class")["n_points"]
     assert counts.to_dict() == {"3": 10, "4": 10}
+
+
+# -- resources -----------------------------------------------------------------------------------
+def test_a_unit_that_would_exceed_max_memory_is_refused_before_anything_runs(tmp_path, capsys):
+    acts = tmp_path / "acts.npz"
+    save_activations(acts, {"big": np.random.default_rng(0).normal(size=(2000, 3))})
+    out = tmp_path / "o"
+    _contained_failure(tmp_path, ["persistence", str(acts), "--out", str(out), "--subsample",
+                                  "none", "--max-memory", "16M", *FAST], capsys,
+                       str(acts), "layer 'big'", "2000 x 3 needs about", "--max-memory")
+    assert not out.exists()
+    _fails(["persistence", str(acts), "--out", str(out), "--max-memory", "lots", *FAST], capsys,
+           "--max-memory must be a size")
+    assert main(["persistence", str(acts), "--out", str(out), "--max-memory", "16M", *FAST]) == 0

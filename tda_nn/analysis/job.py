@@ -70,7 +70,10 @@ def run_plan(
     scheduler: Any = None,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], RunSummary]:
-    """Measure every unit of ``plan``; return the tidy table, the diagrams by key, and a summary."""
+    """Measure every unit of ``plan``; return the tidy table, the diagrams by key, and a summary.
+
+    Callers check the units' memory first (:func:`tda_nn.analysis.memory.check_memory`).
+    """
     if not plan.units:
         raise InputError(f"{out_dir}: nothing to measure (no layers or no points)")
     fn = functools.partial(measure_unit, params=params, out_dir=str(out_dir))

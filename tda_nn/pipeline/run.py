@@ -42,6 +42,7 @@ from tda_nn.analysis.job import (
     write_manifest,
     write_table,
 )
+from tda_nn.analysis.memory import check_memory
 from tda_nn.analysis.plan import Plan, plan_units
 from tda_nn.analysis.units import TopologyParams
 from tda_nn.errors import InputError
@@ -126,6 +127,7 @@ def run_pipeline(
     plan = _plan(spec, runs)
     for message in plan.skipped:
         log(f"skipped: {message}")
+    check_memory(plan.units, params, None)
     execution = spec["execution"]
     table, diagrams, summary = run_plan(
         plan,
