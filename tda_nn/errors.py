@@ -13,3 +13,8 @@ class InputError(TdaNnError, ValueError):
 
 class StoreError(TdaNnError, OSError):
     """A run store or saved-activations file that is missing, truncated, corrupt or inconsistent."""
+
+
+class ExecutionError(TdaNnError, RuntimeError):
+    """A run that could not finish (a lost Dask scheduler, a unit that kept killing workers);
+    the units finished so far are kept, so running the same command again resumes."""

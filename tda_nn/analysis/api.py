@@ -34,6 +34,7 @@ from tda_nn.analysis.job import (
     write_manifest,
     write_table,
 )
+from tda_nn.analysis.memory import check_memory
 from tda_nn.analysis.plan import Plan, plan_units
 from tda_nn.analysis.units import TopologyParams
 from tda_nn.errors import InputError
@@ -62,11 +63,13 @@ def persistence_job(
     progress: bool = True,
     overwrite: bool = False,
     log: Any = print,
+    max_memory: int | None = None,
 ) -> dict[str, Any]:
     """Measure every layer (and class, and step) of ``input_path``; write tables into ``out_dir``.
 
     ``include_all=False`` measures the class clouds only, not each layer's whole cloud
-    (``class == "all"``); it needs class labels (see the module docstring).
+    (``class == "all"``); it needs class labels (see the module docstring). ``max_memory`` (bytes;
+    default: the machine's memory) refuses, before anything runs, a unit estimated to need more.
 
     Returns a dict with ``table`` (the tidy DataFrame), ``path`` (its CSV), ``out_dir``,
     ``summary`` (RunSummary) and ``skipped`` (classes too small to measure).
@@ -118,6 +121,7 @@ def persistence_job(
         log(f"skipped: {message}")
     described["include_all"] = include_all
 
+    check_memory(plan.units, params, max_memory)
     previous = _previous_manifest(out) if kind == "run" else {}
     prepare_output(out, params, overwrite=overwrite, job="persistence")
     extra = {**previous, "input": str(src), "input_kind": kind, **described}

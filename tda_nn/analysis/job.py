@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from tda_nn._atomic import atomic_path, write_json, write_npz
+from tda_nn.analysis.outdir import OWNER, claim_output, remove_own_units
 from tda_nn.analysis.plan import Plan
 from tda_nn.analysis.units import TopologyParams, Unit, measure_unit, read_diagram
-from tda_nn.errors import InputError
+from tda_nn.errors import ExecutionError, InputError
 from tda_nn.execution import RunSummary, run_units
 from tda_nn.versions import library_versions
 
@@ -33,24 +34,30 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     import json
 
     try:
-        return json.loads((out_dir / "manifest.json").read_text())
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def prepare_output(out_dir: Path, params: TopologyParams, *, overwrite: bool, job: str) -> None:
-    """Create ``out_dir`` or check that it holds a resumable job with the same parameters."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: --out exists and is not a directory")
-    old_digest = read_manifest(out_dir).get("topology", {}).get("digest")
+    """Create ``out_dir`` or check that it holds a resumable job with the same parameters.
+
+    ``out_dir`` must be empty or tda-nn's own (:func:`tda_nn.analysis.outdir.claim_output`); a
+    persistence job may also write into a run directory. ``overwrite`` removes only the unit
+    results tda-nn wrote.
+    """
+    jobs = (job, "run") if job == "persistence" else (job,)
+    manifest = claim_output(out_dir, jobs)
+    topology = manifest.get("topology")
+    old_digest = topology.get("digest") if isinstance(topology, dict) else None
     if old_digest not in (None, params.digest()) and not overwrite:
         raise InputError(
             f"{out_dir}: holds results computed with other parameters; "
             "choose another --out or pass --overwrite"
         )
-    if overwrite and (out_dir / "units").is_dir():
-        for stale in (out_dir / "units").glob("*.npz"):
-            stale.unlink()
+    if overwrite:
+        remove_own_units(out_dir / "units")
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
@@ -63,13 +70,23 @@ def run_plan(
     scheduler: Any = None,
     progress: bool = True,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], RunSummary]:
-    """Measure every unit of ``plan``; return the tidy table, the diagrams by key, and a summary."""
+    """Measure every unit of ``plan``; return the tidy table, the diagrams by key, and a summary.
+
+    Callers check the units' memory first (:func:`tda_nn.analysis.memory.check_memory`).
+    """
     if not plan.units:
         raise InputError(f"{out_dir}: nothing to measure (no layers or no points)")
     fn = functools.partial(measure_unit, params=params, out_dir=str(out_dir))
-    results, summary = run_units(
-        fn, plan.units, n_jobs=n_jobs, scheduler=scheduler, progress=progress, desc="persistence"
-    )
+    try:
+        results, summary = run_units(
+            fn, plan.units, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+            desc="persistence",
+        )
+    except ExecutionError as exc:
+        raise ExecutionError(
+            f"{out_dir}: {exc}; finished units are kept in {out_dir / 'units'}: run the same "
+            "command again to resume"
+        ) from None
     rows: list[dict[str, Any]] = []
     diagrams: dict[str, np.ndarray] = {}
     for unit, unit_rows in zip(plan.units, results, strict=True):
@@ -109,6 +126,7 @@ def write_manifest(out_dir: Path, *, status: str, job: str, params: TopologyPara
     write_json(
         out_dir / "manifest.json",
         {
+            "written_by": OWNER,
             "job": job,
             "status": status,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

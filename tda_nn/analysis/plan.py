@@ -31,27 +31,73 @@ class Plan:
     skipped: list[str] = field(default_factory=list)
 
 
+#: The ``class`` of each layer's whole cloud; no class label may take it.
+ALL = "all"
+
+
 def class_indices(
-    labels: np.ndarray, min_points: int
+    labels: np.ndarray, min_points: int, where: str = "labels"
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Row indices per class label (sorted by label), and the classes too small to measure.
+
+    Class names are the labels as text (``1.0`` becomes ``"1"``), kept verbatim in the tables.
 
     Returns
     -------
     kept : dict str(label) -> (n_c,) int64 indices, for classes with at least ``min_points`` rows
     small : dict str(label) -> n_c, for the others
+
+    Raises
+    ------
+    InputError
+        Continuous labels (floats that are not whole numbers, NaN), a label named ``"all"`` (the
+        whole cloud's class), or labels that are neither integers nor text.
     """
-    labels = np.asarray(labels).ravel()
+    labels = check_class_labels(labels, where)
     kept: dict[str, np.ndarray] = {}
     small: dict[str, int] = {}
-    for value in np.unique(labels):
+    values = np.unique(labels)
+    names = [_label_name(value) for value in values]
+    if ALL in names:
+        raise InputError(
+            f"{where}: class label {ALL!r} is reserved for each layer's whole cloud; rename it"
+        )
+    for value, name in zip(values, names, strict=True):
         idx = np.flatnonzero(labels == value)
-        name = _label_name(value)
         if len(idx) >= min_points:
             kept[name] = idx
         else:
             small[name] = len(idx)
     return kept, small
+
+
+def check_class_labels(labels: object, where: str) -> np.ndarray:
+    """``labels`` as a 1-D array of integers, booleans or text; a clear error for anything else."""
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        arr = arr.ravel() if arr.ndim == 2 and 1 in arr.shape else arr
+    if arr.ndim != 1:
+        raise InputError(f"{where}: class labels must be 1-D, got shape {arr.shape}")
+    if arr.dtype.kind == "O":
+        items = arr.tolist()
+        if not all(isinstance(v, str | int | np.integer | bool) for v in items):
+            bad = next(v for v in items if not isinstance(v, str | int | np.integer | bool))
+            raise InputError(
+                f"{where}: class labels must be integers or text, got {type(bad).__name__} {bad!r}"
+            )
+        arr = np.asarray([str(v) for v in items]) if any(isinstance(v, str) for v in items) else (
+            np.asarray(items, dtype=np.int64))
+    if arr.dtype.kind == "f":
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+        if not whole.all():
+            example = float(arr[~whole][0])
+            raise InputError(
+                f"{where}: labels are continuous ({example!r} is not a whole number); class "
+                "labels must be integers or text (round or bin them, or leave them out)"
+            )
+    elif arr.dtype.kind not in "biuU":
+        raise InputError(f"{where}: class labels must be integers or text, got dtype {arr.dtype}")
+    return arr
 
 
 def plan_units(
@@ -88,15 +134,17 @@ def plan_units(
         )
     kept: dict[str, np.ndarray] = {}
     if class_labels is not None:
-        kept, small = class_indices(class_labels, min_class_points)
+        kept, small = class_indices(class_labels, min_class_points, where)
         plan.skipped += [
             f"{where}: class {name} has {n} point(s) (< min_class_points={min_class_points})"
             for name, n in small.items()
         ]
+    if probe_labels is not None and include_all:
+        probe_labels = check_class_labels(probe_labels, where)
     for index, layer in enumerate(layer_names):
         common = dict(run=run, step=step, layer=layer, layer_index=index, source=source, kind=kind)
         if include_all:
-            plan.units.append(Unit(cls="all", labels=probe_labels, **common))
+            plan.units.append(Unit(cls=ALL, labels=probe_labels, **common))
         for name, idx in kept.items():
             plan.units.append(Unit(cls=name, indices=idx, **common))
     return plan

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from tda_nn._atomic import write_npz
 from tda_nn.errors import InputError, StoreError
+from tda_nn.names import escape_key
 
 #: A cloud larger than this many bytes (float32) is randomly subsampled by rows before anything else,
 #: with a warning; the persistence computation itself uses landmarks far below this size.
@@ -83,10 +83,13 @@ class Unit:
 
     @property
     def key(self) -> str:
-        """File-safe identifier, unique within a job; also the key into diagrams.npz."""
-        layer = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.layer)
-        cls = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.cls)
-        run = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.run)
+        """File-safe identifier, unique within a job; also the key into diagrams.npz.
+
+        Injective: run, layer and class are escaped with :func:`tda_nn.names.escape_key`, so
+        labels that differ only in characters a file name cannot hold (``"a b"`` / ``"a-b"``,
+        ``"x/y"`` / ``"x:y"``, non-ASCII text) get different keys. Plain names keep themselves.
+        """
+        layer, cls, run = escape_key(self.layer), escape_key(self.cls), escape_key(self.run)
         unit = f"l{self.layer_index:03d}-{layer}__c-{cls}"
         return unit if self.step < 0 else f"{run}__s{self.step:08d}__{unit}"
 

@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed for landmarks/subsamples")
     parser.add_argument("--n-jobs", type=int, default=1, help="local processes (-1: all cores)")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    parser.add_argument("--max-memory", default=None, metavar="SIZE",
+                        help="refuse units estimated to need more memory, e.g. 8G "
+                             "(default: this machine's memory)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace results of other parameters in DIR")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -126,6 +129,7 @@ def _int_list(text: str | None, option: str) -> list[int] | None:
 
 def run(args: argparse.Namespace) -> int:
     from tda_nn.analysis.api import persistence_job
+    from tda_nn.analysis.memory import parse_size
 
     start = time.perf_counter()
     params = params_from_args(args)
@@ -145,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress and sys.stderr.isatty(),
         overwrite=args.overwrite,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        max_memory=None if args.max_memory is None else parse_size(args.max_memory),
     )
     table = result["table"]
     head = table[table["class"].astype(str) == "all"]

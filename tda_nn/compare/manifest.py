@@ -35,7 +35,9 @@ def _check_out(out: Path, inputs: Iterable[Path], job: str, overwrite: bool) -> 
     for path in inputs:
         if Path(path).resolve() == resolved:
             raise InputError(f"{out}: --out is one of the inputs; choose another directory")
-    old = _read_manifest(out) if out.is_dir() else {}
+    from tda_nn.analysis.outdir import claim_output
+
+    old = claim_output(out)
     if old and old.get("job") not in (None, job) and not overwrite:
         raise InputError(
             f"{out}: holds the output of a {old.get('job')!r} job; choose another --out"
@@ -44,6 +46,7 @@ def _check_out(out: Path, inputs: Iterable[Path], job: str, overwrite: bool) -> 
 
 def _write_manifest(out: Path, status: str, job: str, extra: dict[str, Any]) -> None:
     write_json(out / "manifest.json", {
+        "written_by": "tda-nn",
         "job": job,
         "status": status,
         "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -7,17 +7,22 @@ own result atomically). The runner only schedules: it never holds more than the 
 - ``scheduler=None`` and ``n_jobs == 1``: in this process, one unit after another.
 - ``scheduler=None`` and ``n_jobs != 1``: joblib processes (``n_jobs=-1``: all cores).
 - ``scheduler="tcp://host:8786"`` (or a ``distributed.Client`` / ``LocalCluster``): Dask distributed;
-  ``n_jobs`` is ignored, the cluster decides. Results are gathered as they complete.
+  ``n_jobs`` is ignored, the cluster decides. Results are gathered as they complete. A worker that
+  dies is replaced by the others (Dask reruns its units; each unit writes its result atomically,
+  so nothing is lost or counted twice); a lost scheduler, or a unit that kills every worker that
+  runs it, raises :class:`~tda_nn.errors.ExecutionError` (one line).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import Any
 
-from tda_nn.errors import InputError
+from tda_nn.errors import ExecutionError, InputError, TdaNnError
 
 
 @dataclass
@@ -110,7 +115,40 @@ def _run_dask(
     desc: str,
     connect_timeout: float,
 ) -> tuple[list[Any], int]:
-    from distributed import Client, as_completed
+    with _quiet_distributed():
+        return _run_dask_quietly(fn, units, scheduler, progress, desc, connect_timeout)
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Keep distributed's client-side logging (tracebacks of reconnect attempts after a lost
+    scheduler) off the terminal: what went wrong is raised as one line instead."""
+    import logging
+
+    import distributed  # noqa: F401 - creates its loggers (and applies its logging config)
+
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _run_dask_quietly(
+    fn: Callable[[Any], Any],
+    units: list[Any],
+    scheduler: Any,
+    progress: bool,
+    desc: str,
+    connect_timeout: float,
+) -> tuple[list[Any], int]:
+    from distributed import Client, KilledWorker, as_completed
 
     own_client = False
     if isinstance(scheduler, Client):
@@ -130,6 +168,31 @@ def _run_dask(
         for future in _progress(done, progress, desc, len(units)):
             results[index[future.key]] = future.result()
         return results, n_workers
+    except TdaNnError:
+        raise  # a unit's own one-line error (StoreError is also an OSError)
+    except KilledWorker as exc:
+        raise ExecutionError(
+            f"Dask scheduler {_address(client)}: a unit killed every worker that ran it "
+            f"({_first_line(exc)}); out of memory?"
+        ) from None
+    except (CancelledError, OSError, TimeoutError) as exc:
+        raise ExecutionError(
+            f"lost the Dask scheduler {_address(client)} ({type(exc).__name__}: "
+            f"{_first_line(exc)})"
+        ) from None
     finally:
         if own_client:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+
+
+def _address(client: Any) -> str:
+    try:
+        return str(client.scheduler.address)
+    except Exception:  # noqa: BLE001 - only for the message
+        return "?"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]

@@ -73,15 +73,10 @@ def load_experiment_spec(path: str | Path) -> dict[str, Any]:
     InputError
         One line naming the file and every problem.
     """
-    import yaml
+    from tda_nn.pipeline.yaml_load import load_yaml
 
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: experiment spec not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML") from exc
+    raw = load_yaml(path, "experiment spec")
     return validate_experiment_spec(raw, source=str(path), default_name=path.stem)
 
 

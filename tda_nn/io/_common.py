@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from tda_nn.errors import InputError, StoreError
+from tda_nn.errors import InputError, StoreError, TdaNnError
 
 MEMORY = "<memory>"
 LABELS_KEY = "labels"
@@ -96,7 +96,7 @@ def walk_tree(
 
     try:
         walk(root, "")
-    except StoreError:
+    except TdaNnError:
         raise
     except errors as exc:
         raise corrupt(source, fmt, exc) from None

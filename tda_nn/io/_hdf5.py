@@ -43,15 +43,38 @@ def _datasets(root: Any, path: str) -> dict[str, Any]:
     def members(group: Any, prefix: str) -> Iterator[tuple[str, Any, bool]]:
         for key in group:
             try:
-                obj = group.get(key)
+                link = group.get(key, getlink=True)
+                obj = None if isinstance(link, h5py.ExternalLink) else group.get(key)
             except _ERRORS as exc:
                 raise corrupt(path, "HDF5", f"object {prefix + key!r}: {exc}") from None
+            if obj is None:
+                raise InputError(
+                    f"{path}: object {prefix + key!r} is an external link to "
+                    f"{link.filename}:{link.path}; tda-nn reads only inside the named file"
+                )
+            if isinstance(obj, h5py.Dataset):
+                _check_storage_inside(obj, path, prefix + key)
             if isinstance(obj, h5py.Dataset | h5py.Group):
                 yield key, obj, isinstance(obj, h5py.Group)
 
     return walk_tree(
         root, members, source=path, fmt="HDF5", errors=_ERRORS, identity=lambda obj: obj.id
     )
+
+
+def _check_storage_inside(ds: Any, path: str, name: str) -> None:
+    """Refuse a dataset whose data lives in other files (external raw storage, virtual dataset)."""
+    if ds.external:
+        files = sorted({str(entry[0]) for entry in ds.external})
+        raise InputError(
+            f"{path}: dataset {name!r} keeps its data in other file(s) ({', '.join(files)}); "
+            "tda-nn reads only inside the named file"
+        )
+    if ds.is_virtual:
+        raise InputError(
+            f"{path}: dataset {name!r} is a virtual dataset mapped from other files; "
+            "tda-nn reads only inside the named file"
+        )
 
 
 def read_hdf5(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:

@@ -30,6 +30,7 @@ from tda_nn.io._common import (
     safe_file_names,
     short,
 )
+from tda_nn.io.paths import regular_file, resolve_inside
 
 if TYPE_CHECKING:
     from tda_nn.io.activation_set import ActivationSet
@@ -158,13 +159,23 @@ def npy_dir_layout(path: Path) -> dict[str, str]:
             files = {str(k): str(v) for k, v in spec.get("files", {}).items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise corrupt(order_json, "layer-order JSON", exc) from None
-        return {name: files.get(name, f"{name}.npy") for name in order}
-    if order_txt.is_file():
+        layout = {name: files.get(name, f"{name}.npy") for name in order}
+        where = order_json
+    elif order_txt.is_file():
         try:
             lines = order_txt.read_text(encoding="utf-8").splitlines()
         except (OSError, ValueError) as exc:
             raise corrupt(order_txt, "layer-order text", exc) from None
-        return {name: f"{name}.npy" for name in (ln.strip() for ln in lines) if name}
+        layout = {name: f"{name}.npy" for name in (ln.strip() for ln in lines) if name}
+        where = order_txt
+    else:
+        return _plain_layout(path)
+    for name, file in layout.items():
+        resolve_inside(path, file, f"{where}: layer {name!r}")
+    return layout
+
+
+def _plain_layout(path: Path) -> dict[str, str]:
     stems = [
         p.name[:-4] for p in path.iterdir()
         if p.name.endswith(".npy") and not p.name.startswith(".") and p.name != LABELS_FILE
@@ -190,12 +201,14 @@ def read_npy_dir(path: Path, layers: str | Iterable[str] | None) -> ActivationSe
 
     def meta(name: str) -> tuple[tuple[int, ...], np.dtype]:
         file = path / layout[name]
-        if not file.is_file():
+        if not file.exists():
             raise StoreError(f"{file}: missing (listed for layer {name!r})")
+        regular_file(file, f"file of layer {name!r}")
         headers[name] = inspect_npy(file)
         return headers[name].shape, headers[name].dtype
 
-    labels = load_small_npy(path / LABELS_FILE) if (path / LABELS_FILE).is_file() else None
+    labels_file = path / LABELS_FILE
+    labels = load_small_npy(regular_file(labels_file, "labels")) if labels_file.exists() else None
     return assemble(
         str(path), list(layout), layers, meta,
         lambda name: NpyLoader(path / layout[name], headers[name].shape),

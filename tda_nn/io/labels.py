@@ -10,6 +10,7 @@ import numpy as np
 
 from tda_nn.errors import InputError, StoreError
 from tda_nn.io._common import LABELS_KEY, as_labels
+from tda_nn.io.paths import regular_file
 
 LABEL_SUFFIXES = (".npy", ".npz", ".txt", ".csv", ".tsv")
 
@@ -22,7 +23,8 @@ def read_labels(path: str | os.PathLike[str]) -> np.ndarray:
     path : path-like
         ``.npy`` (a 1-D array), ``.npz`` (its ``labels`` array, or its only array), or a text file
         with one label per line (``.txt``, ``.csv``, ``.tsv``; blank lines ignored, a non-numeric
-        first line above numeric ones is taken as a header). Integers stay integers, other
+        first line above numeric ones is taken as a header; a UTF-8 byte-order mark and CRLF line
+        ends are accepted). Integers stay integers, other
         numbers become floats, anything else is text.
 
     Returns
@@ -37,15 +39,18 @@ def read_labels(path: str | os.PathLike[str]) -> np.ndarray:
         raise InputError(
             f"{path}: unsupported labels file; use one of {', '.join(LABEL_SUFFIXES)}"
         )
-    if not path.is_file():
+    if not path.exists():
         raise StoreError(f"{path}: no such labels file")
+    regular_file(path, "labels file")
     if suffix == ".npy":
         return as_labels(load_small_npy(path), str(path))
     if suffix == ".npz":
         return as_labels(_from_npz(path), str(path))
     try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines()]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: labels are not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
         raise StoreError(f"{path}: cannot read labels ({type(exc).__name__})") from None
     values = [ln for ln in lines if ln]
     if not values:

@@ -67,10 +67,11 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     StoreError
         ``path`` does not exist, or is a directory holding no activations.
     InputError
-        Unknown file suffix.
+        Unknown file suffix; a FIFO, socket or device; a folder with a link leading out of it.
     """
     from tda_nn.io._npy import is_npy_dir
     from tda_nn.io._zarr import is_zarr
+    from tda_nn.io.paths import check_tree_inside, regular_file
     from tda_nn.io.store import RunStore
 
     path = Path(path)
@@ -82,8 +83,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if path.name.startswith("step_") and RunStore.is_store(path.parent):
             return "store-step"
         if is_zarr(path):
+            check_tree_inside(path, "zarr")
             return "zarr"
         if is_npy_dir(path):
+            check_tree_inside(path, ".npy folder")
             return "npy-dir"
         inner = sorted(p.name for p in path.iterdir() if RunStore.is_store(p))
         hint = f"; run stores inside: {', '.join(inner)}" if inner else ""
@@ -91,6 +94,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             f"{path}: directory holds neither a run store (manifest.json), zarr arrays nor "
             f".npy files{hint}"
         )
+    regular_file(path, "activations file")
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"{path}: unknown activation file type; supported: {SUPPORTED}")

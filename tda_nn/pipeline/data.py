@@ -52,8 +52,11 @@ def prepare_data(data_spec: dict[str, Any], source: str = "spec") -> PipelineDat
     name = data_spec["name"]
     try:
         ds = load_dataset(name, **data_spec["params"])
-    except TypeError as exc:
-        raise InputError(f"{source}: data.params: {exc}") from exc
+    except InputError:
+        raise
+    except (TypeError, ValueError, OverflowError, MemoryError) as exc:
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InputError(f"{source}: data.params: {type(exc).__name__}: {detail}") from None
     if ds.y is None:
         raise InputError(f"{source}: data.name: dataset {name!r} has no labels to train on")
     X, y = np.asarray(ds.X, dtype=np.float32), np.asarray(ds.y)

@@ -42,9 +42,11 @@ from tda_nn.analysis.job import (
     write_manifest,
     write_table,
 )
+from tda_nn.analysis.memory import check_memory
 from tda_nn.analysis.plan import Plan, plan_units
 from tda_nn.analysis.units import TopologyParams
 from tda_nn.errors import InputError
+from tda_nn.names import check_identifier
 from tda_nn.pipeline.data import PipelineData, prepare_data
 
 
@@ -102,8 +104,8 @@ def run_pipeline(
 
         spec = {**spec, "training": {**spec["training"], "threads": check_threads(threads)}}
     params = topology_params(spec)
-    _check_same_spec(out, spec, overwrite)
     prepare_output(out, params, overwrite=overwrite, job="run")
+    _check_same_spec(out, spec, overwrite)
     write_json(out / "spec.json", spec)
     times: dict[str, float] = {}
     manifest_extra: dict[str, Any] = {"spec": spec, "spec_digest": spec_digest(spec)}
@@ -116,7 +118,7 @@ def run_pipeline(
     runs = {}
     for model_name, model_spec in spec["models"].items():
         for seed in spec["seeds"]:
-            run_id = f"{model_name}_seed{seed}"
+            run_id = check_identifier(f"{model_name}_seed{seed}", "models")
             runs[run_id] = _train_one(spec, data, model_name, model_spec, seed, out / "runs" / run_id,
                                       progress, log)
     times["training"] = time.perf_counter() - t0
@@ -125,6 +127,7 @@ def run_pipeline(
     plan = _plan(spec, runs)
     for message in plan.skipped:
         log(f"skipped: {message}")
+    check_memory(plan.units, params, None)
     execution = spec["execution"]
     table, diagrams, summary = run_plan(
         plan,

@@ -7,6 +7,7 @@ reported as ``FILE: KEY.PATH: problem``, one line per problem, before anything r
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,13 +140,51 @@ def _type_names(types: tuple[Any, ...]) -> str:
 
 
 def positive(value: Any) -> str | None:
-    """Check helper: strictly positive number."""
+    """Check helper: strictly positive finite number."""
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
     return None if value > 0 else f"must be > 0, got {value!r}"
 
 
 def non_negative(value: Any) -> str | None:
-    """Check helper: number >= 0."""
+    """Check helper: finite number >= 0."""
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
     return None if value >= 0 else f"must be >= 0, got {value!r}"
+
+
+def string_list(value: Any) -> str | None:
+    """Check helper: a list of non-empty strings without repeats."""
+    if not all(isinstance(v, str) and v for v in value):
+        return f"must be a list of non-empty strings, got {value!r}"
+    if len(set(value)) != len(value):
+        return f"lists a name twice: {value!r}"
+    return None
+
+
+#: Python types plain data (JSON) is made of; YAML also makes dates, bytes and sets.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def plain_data(value: Any, path: str, problems: list[str]) -> None:
+    """Report every value below ``value`` that JSON cannot hold: non-string keys, dates, binary
+    data, sets, NaN or infinite numbers (a spec is recorded as JSON and hashed)."""
+    where = path or "<top>"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                problems.append(f"{_join(path, key)}: keys must be text, got {type(key).__name__}")
+                continue
+            plain_data(item, _join(path, key), problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            plain_data(item, f"{where}[{i}]", problems)
+    elif isinstance(value, float) and not math.isfinite(value):
+        problems.append(f"{where}: must be a finite number, got {value!r}")
+    elif not isinstance(value, _PLAIN):
+        problems.append(
+            f"{where}: {type(value).__name__} values are not allowed (quote it to make it text)"
+        )
 
 
 def int_list(minimum: int = 0) -> Callable[[Any], str | None]:

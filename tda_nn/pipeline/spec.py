@@ -51,18 +51,22 @@ the defaults)::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tda_nn.errors import InputError
+from tda_nn.names import check_identifier
 from tda_nn.pipeline.schema import (
     Field,
     Section,
     check_section,
     int_list,
     non_negative,
+    plain_data,
     positive,
     raise_problems,
+    string_list,
 )
 
 
@@ -74,22 +78,55 @@ def _accuracy(value: Any) -> str | None:
     return None if 0 < value <= 1 else f"must be in (0, 1], got {value!r}"
 
 
+#: Highest homology dimension a spec may ask for (the CLI's --maxdim has the same bound).
+MAX_HOMOLOGY_DIM = 3
+#: Seeds are what torch and NumPy accept.
+MAX_SEED = 2**32 - 1
+
+
 def _homology_dims(value: Any) -> str | None:
-    return int_list(0)(value) or (None if value else "must list at least one dimension")
+    problem = int_list(0)(value) or (None if value else "must list at least one dimension")
+    if problem:
+        return problem
+    if max(value) > MAX_HOMOLOGY_DIM:
+        return f"must be between 0 and {MAX_HOMOLOGY_DIM}, got {value!r}"
+    return None if len(set(value)) == len(value) else f"lists a dimension twice: {value!r}"
+
+
+def _seeds(value: Any) -> str | None:
+    problem = int_list(0)(value)
+    if problem is None and any(v > MAX_SEED for v in value):
+        return f"must be integers in [0, 2**32 - 1], got {value!r}"
+    return problem
 
 
 def _threads(value: Any) -> str | None:
     return None if value >= 1 else f"must be >= 1 (null: torch's default), got {value!r}"
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _lr_decay(value: Any) -> str | None:
     ok = (
         len(value) == 2
-        and 0 < float(value[0]) <= 1
-        and isinstance(value[1], int)
+        and _is_number(value[0])
+        and 0 < value[0] <= 1
+        and _is_number(value[1])
+        and not isinstance(value[1], float)
         and value[1] > 0
     )
     return None if ok else f"must be [factor in (0, 1], every_epochs > 0], got {value!r}"
+
+
+def _metric_params(value: Any) -> str | None:
+    for key, item in value.items():
+        if key != "n_neighbors":
+            return f"unknown key {key!r} (only n_neighbors, for metric knn_geodesic)"
+        if not _is_number(item) or isinstance(item, float) or item < 1:
+            return f"n_neighbors must be an integer >= 1, got {item!r}"
+    return None
 
 
 MODEL = Section(
@@ -98,7 +135,8 @@ MODEL = Section(
         "depth": Field((int, None), check=positive, doc="hidden layers (mlp; default 4)"),
         "width": Field((int, None), check=positive, doc="units per hidden layer (mlp; default 32)"),
         "activation": Field((str,), default="relu", choices=("relu", "leaky_relu", "tanh")),
-        "channels": Field((list,), default=None, check=int_list(1)),
+        "channels": Field((list,), default=None,
+                          check=lambda v: int_list(1)(v) or (None if v else "must not be empty")),
     },
     open_keys=False,
 )
@@ -111,7 +149,7 @@ SCHEMA = Section(
         "kind": Field((str,), default="run", choices=("run",)),
         "name": Field((str, None)),
         "description": Field((str, None)),
-        "seeds": Field((list,), default=[0], check=int_list(0)),
+        "seeds": Field((list,), default=[0], check=_seeds),
         "data": Section(
             {
                 "name": Field((str,), required=True),
@@ -140,7 +178,7 @@ SCHEMA = Section(
             {
                 "every": Field((int,), default=5, check=positive),
                 "epochs": Field((list, None), check=int_list(0)),
-                "layers": Field((list, None)),
+                "layers": Field((list, None), check=string_list),
             }
         ),
         "topology": Section(
@@ -150,7 +188,7 @@ SCHEMA = Section(
                 "min_class_points": Field((int,), default=20, check=positive),
                 "metric": Field((str,), default="euclidean",
                                 choices=("euclidean", "cosine", "knn_geodesic")),
-                "metric_params": Field((dict,), default={}),
+                "metric_params": Field((dict,), default={}, check=_metric_params),
                 "subsample": Field((str,), default="auto",
                                    choices=("auto", "maxmin", "random", "none")),
                 "n_landmarks": Field((int, None), check=positive),
@@ -188,16 +226,9 @@ def spec_kind(path: str | Path) -> str:
 
 
 def _read_yaml(path: Path) -> Any:
-    import yaml
+    from tda_nn.pipeline.yaml_load import load_yaml
 
-    if not path.is_file():
-        raise InputError(f"{path}: pipeline spec not found")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from exc
+    return load_yaml(path, "pipeline spec")
 
 
 def load_spec(path: str | Path) -> dict[str, Any]:
@@ -214,7 +245,14 @@ def load_spec(path: str | Path) -> dict[str, Any]:
 
 def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run") -> dict[str, Any]:
     """Validate a spec mapping (see module docstring) and normalise ``model``/``models``."""
+    if not isinstance(raw, Mapping):
+        raise InputError(
+            f"{source}: a spec is a mapping of sections (data:, models:, ...), got "
+            f"{'an empty file' if raw is None else type(raw).__name__}"
+        )
     problems: list[str] = []
+    plain_data(raw, "", problems)
+    raise_problems(source, problems)
     spec = check_section(raw, SCHEMA, "", problems)
     if spec["model"] is not None and spec["models"] is not None:
         problems.append("give either 'model' or 'models', not both")
@@ -222,14 +260,32 @@ def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run"
     single = spec.pop("model")
     if single is not None:
         models = {"model": single}
-    if not models:
+    if not models and not problems:
         problems.append("models: at least one model is required")
-    checked = {str(name): check_section(model, MODEL, f"models.{name}", problems)
-               for name, model in models.items()}
-    if spec["topology"]["betti_method"] == "scale" and spec["topology"]["betti_scale"] is None:
+    checked: dict[str, Any] = {}
+    for name, model in models.items():
+        try:
+            check_identifier(name, "models")
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        checked[name] = check_section(model, MODEL, f"models.{name}", problems)
+    raise_problems(source, problems)
+    topology, training, capture = spec["topology"], spec["training"], spec["capture"]
+    if topology["betti_method"] == "scale" and topology["betti_scale"] is None:
         problems.append("topology.betti_scale: required when topology.betti_method is 'scale'")
+    if topology["metric_params"] and topology["metric"] != "knn_geodesic":
+        problems.append(
+            f"topology.metric_params: metric {topology['metric']!r} takes no parameters"
+        )
     if len(set(spec["seeds"])) != len(spec["seeds"]):
         problems.append(f"seeds: repeated seed in {spec['seeds']}")
+    late = [e for e in capture["epochs"] or [] if e > training["epochs"]]
+    if late:
+        problems.append(
+            f"capture.epochs: {late} after the last training epoch (training.epochs = "
+            f"{training['epochs']})"
+        )
     raise_problems(source, problems)
     spec["models"] = checked
     spec["name"] = spec["name"] or default_name
