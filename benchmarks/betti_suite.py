@@ -13,7 +13,10 @@ test set.
 array. ``build(split)`` returns ``(case, seed, cloud)`` for every case and every seed of a split:
 
 - ``"calibration"``: seeds ``CALIBRATION_SEEDS = (0, 1)``,
-- ``"validation"``: seeds ``VALIDATION_SEEDS = (100, 101, 102)``.
+- ``"validation"``: seeds ``VALIDATION_SEEDS = (100, 101, 102)``,
+- ``"holdout"``: seeds ``HOLDOUT_SEEDS = (200, 201, 202)``: a second validation split, added when
+  the validation split had been looked at while the decision was still being designed, so that
+  one set of clouds stays unseen until the design is frozen.
 
 The two splits are disjoint by construction: every random draw of ``make(seed)`` comes from
 ``numpy.random.default_rng([seed, crc32(case.name)])`` (tadasets' own ``seed=`` arguments and the
@@ -53,6 +56,7 @@ __all__ = [
     "CASES",
     "CATEGORIES",
     "VALIDATION_SEEDS",
+    "HOLDOUT_SEEDS",
     "Case",
     "add_duplicates",
     "add_outliers",
@@ -66,6 +70,7 @@ __all__ = [
 
 CALIBRATION_SEEDS = (0, 1)
 VALIDATION_SEEDS = (100, 101, 102)
+HOLDOUT_SEEDS = (200, 201, 202)
 CATEGORIES = (
     "blob", "manifold", "ambient", "outliers", "duplicates", "density", "anisotropy",
     "two_scales", "wide_noisy",
@@ -620,7 +625,9 @@ def split_seeds(split: str) -> tuple[int, ...]:
         return CALIBRATION_SEEDS
     if split == "validation":
         return VALIDATION_SEEDS
-    raise ValueError(f"split must be 'calibration' or 'validation', got {split!r}")
+    if split == "holdout":
+        return HOLDOUT_SEEDS
+    raise ValueError(f"split must be 'calibration', 'validation' or 'holdout', got {split!r}")
 
 
 def case_by_name(name: str) -> Case:

@@ -119,3 +119,26 @@ def test_auto_decision_on_a_circle_with_outliers_and_in_a_wide_noisy_layer():
     assert decisions[1].betti_test == 1 and decisions[1].n_bars_tested > 100
     with pytest.raises(InputError, match="method"):
         decide_betti(compute_persistence(C), method="vote")
+
+
+def test_betti_csv_reports_both_methods_stability_confidence_and_coeff(tmp_path):
+    import pandas as pd
+
+    from tda_nn.cli import main
+    from tda_nn.io import save_activations
+
+    rng = np.random.default_rng(12)
+    ring = np.vstack([circle(900, noise=0.05, random_state=13), rng.uniform(-1.2, 1.2, (18, 2))])
+    path = tmp_path / "acts.npz"
+    save_activations(path, {"ring": embed(ring, 32, random_state=14)})
+    out = tmp_path / "out"
+    assert main(["persistence", str(path), "--out", str(out), "--no-progress", "--coeff", "3",
+                 "--no-intrinsic-dimension"]) == 0
+    table = pd.read_csv(out / "betti.csv").set_index("homology_dim")
+    assert table.loc[0, "betti"] == 1 and table.loc[1, "betti"] == 1
+    assert table.loc[1, "betti_method"] == "auto" and table.loc[1, "betti_test"] == 1
+    assert table.loc[1, "n_bars_tested"] >= 10 and table.loc[1, "p_threshold"] < 0.05
+    assert table.loc[1, "betti_seed_min"] == table.loc[1, "betti_seed_max"] == 1
+    assert set(table["confidence"]) <= {"confident", "unsure"}
+    assert (table["betti_certain"] <= table["betti"]).all()
+    assert main(["persistence", str(path), "--out", str(tmp_path / "bad"), "--coeff", "4"]) == 2

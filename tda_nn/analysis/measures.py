@@ -14,6 +14,8 @@ resolution), ``betti_auto`` (the combination of :func:`tda_nn.features.decision.
 ``betti_seed_min, betti_seed_max`` (the range of ``betti`` over the default landmarks and
 ``stability_seeds`` other first landmarks; NaN when not checked or when the cloud is used whole),
 ``confidence`` (``confident`` / ``unsure``) and ``unsure_reason``,
+``betti_certain`` (a lower bound on beta claimed with strong evidence: pieces with gaps of 4 times
+their spacings; bars significant at ``alpha / 100`` and longer than twice ``error_bound``),
 ``n_certain_bars`` (bars longer than twice ``error_bound``: by stability each has a partner in the exact
 diagram *of the whole cloud*; it says nothing about the shape the cloud was sampled from — on an exact
 diagram every bar is "certain" — so read ``betti`` and ``confidence`` for the shape),
@@ -53,16 +55,28 @@ def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
     return compute_persistence(cloud, **kwargs)
 
 
+def auto_decisions(result, params: TopologyParams, power: float = 1.0) -> list:
+    """The decisions behind ``betti.csv``: :func:`~tda_nn.features.decision.decide_betti`
+    (``method="auto"``) with the job's level and correction.
+
+    A second look was tried (twice the landmarks where the test and the rule disagree on H1) and
+    scored worse on the calibration split of ``benchmarks/betti_suite.py`` (185 vs 190 of 224
+    right), so the decision is taken on the first diagram.
+    """
+    from tda_nn.features.decision import decide_betti
+
+    return decide_betti(result, method="auto", alpha=params.alpha,
+                        correction=params.correction, distance_power=power)
+
+
 def _answers(result, params: TopologyParams, power: float) -> tuple[np.ndarray, list]:
     """(betti per dimension by ``params.betti_method``, the ``auto`` decisions or [] without H0)."""
     from tda_nn.features.betti import betti_numbers
-    from tda_nn.features.decision import decide_betti
 
     dims = list(params.homology_dimensions)
     decisions = []
     if 0 in dims:
-        decisions = decide_betti(result, method="auto", alpha=params.alpha,
-                                 correction=params.correction, distance_power=power)
+        decisions = auto_decisions(result, params, power)
     if params.betti_method in ("auto", "test") and decisions:
         if params.betti_method == "auto":
             betti = np.array([d.betti for d in decisions])
@@ -139,6 +153,7 @@ def measure_cloud(
                 "betti_test": dec.betti_test if dec else -1,
                 "betti_significant": dec.betti_significant if dec else -1,
                 "betti_auto": dec.betti if dec else -1,
+                "betti_certain": dec.betti_certain if dec else 0,
                 "alpha": float(params.alpha),
                 "n_bars_tested": dec.n_bars_tested if dec else 0,
                 "p_threshold": dec.p_threshold if dec else math.nan,

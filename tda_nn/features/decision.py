@@ -54,6 +54,10 @@ __all__ = ["DECISION_METHODS", "UNSURE_P_FACTOR", "DimDecision", "decide_betti"]
 DECISION_METHODS = ("auto", "test", "significant", "scale")
 #: a p-value within this factor of its threshold makes the row unsure
 UNSURE_P_FACTOR = 10.0
+#: strict level of ``betti_certain``: ``alpha`` times this
+CERTAIN_ALPHA_FACTOR = 0.01
+#: gap ratio of the certain piece count
+CERTAIN_JUMP = 4.0
 #: in ``method="auto"``, a bar counted by the rule alone needs an uncorrected test p-value below this
 RULE_GATE_P = 0.05
 
@@ -82,6 +86,11 @@ class DimDecision:
         The robust ``rho`` of the rule.
     min_component_points : float
         Smallest mass of a counted piece (H0).
+    betti_certain : int
+        A lower bound claimed with strong evidence: H0, pieces whose gaps are at least
+        :data:`CERTAIN_JUMP` times their own spacings; H_k, bars significant at
+        ``alpha * CERTAIN_ALPHA_FACTOR`` (Bonferroni) and longer than twice ``error_bound``
+        (so each also has a partner in the exact diagram of the whole cloud).
     confidence : str
         ``"confident"`` or ``"unsure"``.
     reasons : list of str
@@ -99,6 +108,7 @@ class DimDecision:
     p_values: np.ndarray = field(repr=False)
     resolution: float
     min_component_points: float
+    betti_certain: int = 0
     confidence: str = "confident"
     reasons: list[str] = field(default_factory=list)
 
@@ -126,14 +136,16 @@ def _gate(bars: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 
 def _pieces(result, diagram: np.ndarray):
-    """(beta0, resolution, min_mass) from the merge tree, or the diagram-only rule without one."""
+    """(beta0, resolution, min_mass, certain beta0) from the merge tree, or the diagram-only rule
+    without one (then nothing is certain beyond one piece)."""
     from tda_nn.features.betti import JUMP, _components
 
     if result.mst is not None and len(result.mst) + 1 == result.n_points_used:
         comps = count_components(result.mst, result.masses, result.cell_radii)
-        return comps.beta0, comps.resolution, comps.min_mass
+        sure = count_components(result.mst, result.masses, result.cell_radii, jump=CERTAIN_JUMP)
+        return comps.beta0, comps.resolution, comps.min_mass, min(sure.beta0, comps.beta0)
     gaps, rho = _components(diagram, JUMP)
-    return gaps + 1, rho, math.nan
+    return gaps + 1, rho, math.nan, 1
 
 
 def decide_betti(
@@ -186,14 +198,14 @@ def decide_betti(
     rooted = d.copy()
     if distance_power != 1:
         rooted[:, :2] = np.maximum(rooted[:, :2], 0.0) ** (1.0 / distance_power)
-    beta0, rho, min_mass = _pieces(result, rooted)
+    beta0, rho, min_mass, sure0 = _pieces(result, rooted)
     rule = significant_bars(rooted, rho=rho if np.isfinite(rho) and rho > 0 else None)
     out = []
     for k in dims:
         rows = np.flatnonzero(d[:, 2] == k)
         if k == 0:
             out.append(DimDecision(0, beta0, method, beta0, beta0, 0, math.nan, math.nan,
-                                   np.full(len(rows), np.nan), rho, min_mass))
+                                   np.full(len(rows), np.nan), rho, min_mass, sure0))
             continue
         test = universal_null_test(d[rows, :2], alpha=alpha, correction=correction)
         by_test = test.significant
@@ -208,8 +220,12 @@ def decide_betti(
             betti = int(np.count_nonzero(by_test | (by_rule & gate)))
         else:
             betti = n_rule
+        strict = universal_null_test(d[rows, :2], alpha=alpha * CERTAIN_ALPHA_FACTOR,
+                                     correction="bonferroni").significant
+        long = (d[rows, 1] - d[rows, 0]) > 2 * float(result.error_bound)
+        sure = min(int(np.count_nonzero(strict & long)), betti)
         dec = DimDecision(k, betti, method, n_test, n_rule, test.n_tested, test.threshold,
-                          test.margin, test.p_values, rho, min_mass)
+                          test.margin, test.p_values, rho, min_mass, sure)
         if test.n_tested and n_test != n_rule:
             dec.mark_unsure("test and rule disagree")
         if test.n_tested and test.margin < math.log10(UNSURE_P_FACTOR):
