@@ -107,6 +107,8 @@ class TdaEstimatorMixin:
 
     _parameter_constraints: dict = {}
     _input_kind = "point_clouds"
+    #: dtypes whose input gives output of the same dtype (none for integer counts)
+    _preserves_dtype: tuple[str, ...] = ("float64",)
 
     def _validate_params(self) -> None:
         """Check every parameter against ``_parameter_constraints``, then the combinations."""
@@ -136,10 +138,16 @@ class TdaEstimatorMixin:
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.target_tags.required = False
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = list(self._preserves_dtype)
         return tags
 
     def _more_tags(self) -> dict:  # scikit-learn < 1.6
-        return {"X_types": ["3darray"], "requires_y": False}
+        return {
+            "X_types": ["3darray"],
+            "requires_y": False,
+            "preserves_dtype": list(self._preserves_dtype),
+        }
 
 
 class ThreeDOutputMixin:

@@ -92,6 +92,7 @@ from sklearn.utils.validation import check_is_fitted
 from tda_nn._sklearn import Satisfies, TdaEstimatorMixin, parallel_rows
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
+from tda_nn.features.summaries import check_some_rows
 from tda_nn.features.universal_null import CORRECTIONS
 
 __all__ = [
@@ -368,6 +369,7 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         Rows per diagram of the collection passed to ``fit`` (not enforced by ``transform``).
     """
 
+    _preserves_dtype = ()  # integer counts
     _input_kind = "diagrams"
     _parameter_constraints: dict = {
         "method": [StrOptions(set(METHODS))],
@@ -430,6 +432,7 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         self._validate_params()
         X = check_diagrams(X, name="X")
         self.homology_dimensions_ = diagram_homology_dimensions(X)
+        check_some_rows(X, self.homology_dimensions_)
         self.n_features_in_ = X.shape[1]
         return self
 

@@ -200,6 +200,7 @@ class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=N
     >>> curves = BettiCurve(n_bins=50).fit_transform(diagrams)   # doctest: +SKIP
     """
 
+    _preserves_dtype = ()  # integer counts
     _allow_infinite_deaths = True
     _parameter_constraints: dict = {
         **DIAGRAM_CONSTRAINTS,

@@ -110,6 +110,13 @@ def twonn_dimension(
 
 
 def _cloud_list(clouds: Any) -> list[Any]:
+    if type(clouds).__module__.startswith("scipy.sparse"):
+        raise InputError("clouds: sparse input is not supported; pass dense arrays")
+    if isinstance(clouds, np.ndarray) and clouds.ndim < 2:
+        raise InputError(
+            f"clouds: expected a list of 2-D arrays, got shape {clouds.shape}. Reshape your "
+            "data: one cloud of shape (n_points, n_features) is [cloud]"
+        )
     if isinstance(clouds, np.ndarray):
         if clouds.ndim == 2:
             return [clouds]
@@ -200,7 +207,10 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         self
         """
         self._validate_params()
-        widths = {np.asarray(c).reshape(len(c), -1).shape[1] for c in _cloud_list(X) if len(c)}
+        clouds = _cloud_list(X)
+        if not clouds:
+            raise InputError("clouds: the collection is empty")
+        widths = {_as_features(c, f"clouds[{i}]").shape[1] for i, c in enumerate(clouds)}
         self.__dict__.pop("n_features_in_", None)
         if len(widths) == 1:
             self.n_features_in_ = widths.pop()

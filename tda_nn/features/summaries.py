@@ -83,6 +83,15 @@ def _resolve_dimensions(
     return tuple(sorted(dims))
 
 
+def check_some_rows(X: np.ndarray, dims: tuple[int, ...]) -> None:
+    """Raise when ``fit`` gets diagrams without a row, so without a homology dimension."""
+    if X.shape[1] == 0 and not dims:
+        raise InputError(
+            f"X: Found array with 0 feature(s) (shape={X.shape[:2]}) while a minimum of 1 is "
+            "required. The diagrams hold no row, so no homology dimension"
+        )
+
+
 def _lifetimes(X: np.ndarray, dim: int) -> np.ndarray:
     """Lifetimes ``d - b`` of the real bars of dimension ``dim``, 0 elsewhere: (n_clouds, n_features)."""
     real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
@@ -142,6 +151,7 @@ class _DiagramTransformer(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         self._validate_params()
         X = self._check_X(X)
         dims = _resolve_dimensions(X, self.homology_dimensions)
+        check_some_rows(X, dims)
         self._fit(X, dims)
         self.homology_dimensions_ = dims
         self.n_features_in_ = X.shape[1]
@@ -411,6 +421,7 @@ class NumberOfBars(_DiagramSummary):
     With ``min_lifetime=0`` this is ``gtda.diagrams.NumberOfPoints``.
     """
 
+    _preserves_dtype = ()  # integer counts
     _prefix = "n_bars"
     _allow_infinite_deaths = True
     _parameter_constraints: dict = {

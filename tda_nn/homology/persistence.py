@@ -54,10 +54,16 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
     list of ndarray
         float64 2-D arrays, one per cloud.
     """
+    from tda_nn.diagrams import is_sparse
+
+    if is_sparse(X):
+        raise InputError("point clouds: sparse input is not supported; pass dense arrays")
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
             raise InputError(
-                f"point clouds: expected a list of 2-D arrays or a 3-D array, got shape {X.shape}"
+                f"point clouds: expected a list of 2-D arrays or a 3-D array, got shape "
+                f"{X.shape}. Reshape your data: one cloud of shape (n_points, n_features) is "
+                "[cloud]"
             )
         clouds = list(X)
     elif isinstance(X, Sequence) or hasattr(X, "__iter__"):

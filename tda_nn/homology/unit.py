@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tda_nn.errors import InputError
+from tda_nn.errors import InputError, InputTypeError
 from tda_nn.features.components import minimum_spanning_tree
 from tda_nn.homology.backends import check_backend, run_backend
 from tda_nn.homology.metrics import METRICS, CosineSpace, metric_space
@@ -150,10 +150,21 @@ def check_cloud(cloud, metric: str = "euclidean", name: str = "cloud") -> np.nda
     """A finite 2-D float array (float32 kept, anything else float64), square if precomputed."""
     try:
         X = np.asarray(cloud)
+        if np.iscomplexobj(X):
+            raise InputError(f"{name}: Complex data not supported")
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
-    except (TypeError, ValueError) as exc:
+    except InputError:
+        raise
+    except TypeError as exc:
+        raise InputTypeError(f"{name}: not a numeric array ({exc})") from None
+    except ValueError as exc:
         raise InputError(f"{name}: not a numeric array ({exc})") from None
+    if X.ndim == 2 and X.shape[1] == 0:
+        raise InputError(
+            f"{name}: Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise InputError(f"{name}: expected a 2-D array (n_points, n_features), got shape {X.shape}")
     if metric == "precomputed":
