@@ -163,7 +163,7 @@ def pad_diagrams(diagrams: Sequence[np.ndarray], homology_dimensions: Iterable[i
 
 
 def _as_float(diagrams: Any, name: str) -> np.ndarray:
-    if np.iscomplexobj(diagrams):
+    if isinstance(diagrams, np.ndarray) and np.iscomplexobj(diagrams):
         raise InputError(f"{name}: Complex data not supported")
     try:
         if isinstance(diagrams, Sequence) and not isinstance(diagrams, str | bytes) and diagrams:

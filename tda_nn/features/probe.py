@@ -25,7 +25,7 @@ def _as_features(X: Any, name: str, *, require_points: bool = True) -> np.ndarra
     """
     if type(X).__module__.startswith("scipy.sparse"):
         raise InputError(f"{name}: sparse input is not supported; pass a dense array")
-    if np.iscomplexobj(X):
+    if isinstance(X, np.ndarray) and np.iscomplexobj(X):
         raise InputError(f"{name}: Complex data not supported")
     try:
         A = np.asarray(X, dtype=np.float64)
