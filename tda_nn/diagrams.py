@@ -14,9 +14,20 @@ from typing import Any
 
 import numpy as np
 
-from tda_nn.errors import InputError
+from tda_nn.errors import InputError, InputTypeError
 
-__all__ = ["check_diagram", "check_diagrams", "diagram_homology_dimensions", "pad_diagrams"]
+__all__ = [
+    "check_diagram",
+    "check_diagrams",
+    "diagram_homology_dimensions",
+    "is_sparse",
+    "pad_diagrams",
+]
+
+
+def is_sparse(X: Any) -> bool:
+    """True for a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(X).__module__.startswith("scipy.sparse")
 
 
 def check_diagrams(
@@ -52,9 +63,16 @@ def check_diagrams(
         dimensions that are not non-negative integers, ``death < birth``, infinite deaths when not
         allowed; row errors give their count and the first one's position.
     """
+    if is_sparse(diagrams):
+        raise InputError(f"{name}: sparse input is not supported; pass dense diagrams")
     X = _as_float(diagrams, name)
     if X.ndim == 2:
         X = X[None]
+    if X.ndim < 2:
+        raise InputError(
+            f"{name}: expected shape (n_clouds, n_features, 3), got {X.shape}. Reshape your "
+            "data: one diagram of shape (n_bars, 3) is [diagram]"
+        )
     columns = (2, 3) if allow_two_columns else (3,)
     if X.ndim != 3 or X.shape[2] not in columns:
         two = " or (n_bars, 2) with rows (birth, death)" if allow_two_columns else ""
@@ -145,6 +163,8 @@ def pad_diagrams(diagrams: Sequence[np.ndarray], homology_dimensions: Iterable[i
 
 
 def _as_float(diagrams: Any, name: str) -> np.ndarray:
+    if isinstance(diagrams, np.ndarray) and np.iscomplexobj(diagrams):
+        raise InputError(f"{name}: Complex data not supported")
     try:
         if isinstance(diagrams, Sequence) and not isinstance(diagrams, str | bytes) and diagrams:
             parts = [np.asarray(d, dtype=np.float64) for d in diagrams]
@@ -153,7 +173,9 @@ def _as_float(diagrams: Any, name: str) -> np.ndarray:
         return np.asarray(diagrams, dtype=np.float64)
     except InputError:
         raise
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:
+        raise InputTypeError(f"{name}: cannot be read as a float array ({exc})") from None
+    except ValueError as exc:
         raise InputError(f"{name}: cannot be read as a float array ({exc})") from None
 
 

@@ -11,6 +11,10 @@ class InputError(TdaNnError, ValueError):
     """Bad user input: a file, array, label set, option or spec value that cannot be used."""
 
 
+class InputTypeError(InputError, TypeError):
+    """Input of the wrong type: not numbers (e.g. a dict inside an array)."""
+
+
 class StoreError(TdaNnError, OSError):
     """A run store or saved-activations file that is missing, truncated, corrupt or inconsistent."""
 

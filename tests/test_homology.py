@@ -310,6 +310,8 @@ def test_transformer_layout_metadata_and_sklearn_conventions():
               embed(two_circles(200, random_state=1), 16, random_state=1)]
     vr = VietorisRipsPersistence(homology_dimensions=(0, 1, 2), n_landmarks=100, random_state=3)
     assert vr.fit(clouds) is vr and vr.homology_dimensions_ == (0, 1, 2)
+    assert not hasattr(vr, "results_")  # fit computes nothing; transform changes nothing
+    np.testing.assert_array_equal(vr.transform(clouds), vr.fit_transform(clouds))
     Xt = vr.transform(clouds)
     assert Xt.ndim == 3 and Xt.shape[0] == 3 and Xt.shape[2] == 3
     for i, res in enumerate(vr.results_):

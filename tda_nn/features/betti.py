@@ -81,13 +81,19 @@ essential H0 bar, so ``beta_0`` adds 1 (``reduced_homology=True``, the default).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn._sklearn import Satisfies, TdaEstimatorMixin, parallel_rows
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
+from tda_nn.features.summaries import check_some_rows
+from tda_nn.features.universal_null import CORRECTIONS
 
 __all__ = [
     "BIRTH_WINDOW",
@@ -323,7 +329,12 @@ def betti_numbers(
     return out
 
 
-class BettiNumbers(TransformerMixin, BaseEstimator):
+def _non_negative_numbers(value: Any) -> bool:
+    factors = np.asarray(value, dtype=np.float64)
+    return factors.ndim == 1 and len(factors) > 0 and bool(np.all(factors >= 0))
+
+
+class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     """Betti numbers of each diagram, as a transformer (chains after VietorisRipsPersistence).
 
     Parameters
@@ -347,12 +358,34 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         Level of ``method="test"``.
     correction : {"bonferroni", "holm", "bh", "none"}, default "bonferroni"
         Multiple-testing correction of ``method="test"`` across the bars of one dimension.
+    n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
         Dimensions found in the diagrams passed to ``fit``: the output columns.
+    n_features_in_ : int
+        Rows per diagram of the collection passed to ``fit`` (not enforced by ``transform``).
     """
+
+    _preserves_dtype = ()  # integer counts
+    _input_kind = "diagrams"
+    _parameter_constraints: dict = {
+        "method": [StrOptions(set(METHODS))],
+        "scale": [Real, None],
+        "reduced_homology": ["boolean"],
+        "birth_window": [Interval(Real, 0, None, closed="left")],
+        "persistence_factors": [
+            Satisfies(_non_negative_numbers, "a non-empty sequence of non-negative numbers")
+        ],
+        "jump": [Interval(Real, 1, None, closed="left")],
+        "resolution": [Interval(Real, 0, None, closed="neither"), None],
+        "distance_power": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "correction": [StrOptions(set(CORRECTIONS))],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(
         self,
@@ -366,6 +399,7 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         distance_power: float = 1.0,
         alpha: float = 0.05,
         correction: str = "bonferroni",
+        n_jobs: int | None = None,
     ) -> None:
         self.method = method
         self.scale = scale
@@ -377,6 +411,11 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         self.distance_power = distance_power
         self.alpha = alpha
         self.correction = correction
+        self.n_jobs = n_jobs
+
+    def _check_param_combinations(self) -> None:
+        if self.method == "scale" and (self.scale is None or not np.isfinite(self.scale)):
+            raise self._param_error("scale", "a finite number with method='scale'", self.scale)
 
     def fit(self, X, y=None) -> BettiNumbers:
         """Validate parameters and record the homology dimensions of ``X``.
@@ -390,17 +429,11 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        if self.method not in METHODS:
-            raise InputError(f"method must be one of {METHODS}, got {self.method!r}")
-        if self.method == "scale" and (self.scale is None or not np.isfinite(float(self.scale))):
-            raise InputError(f"method='scale' needs a finite scale, got {self.scale!r}")
-        from tda_nn.features.universal_null import CORRECTIONS
-
-        if not (isinstance(self.alpha, int | float) and 0 < self.alpha < 1):
-            raise InputError(f"alpha must be a number in (0, 1), got {self.alpha!r}")
-        if self.correction not in CORRECTIONS:
-            raise InputError(f"correction must be one of {CORRECTIONS}, got {self.correction!r}")
-        self.homology_dimensions_ = diagram_homology_dimensions(check_diagrams(X))
+        self._validate_params()
+        X = check_diagrams(X, name="X")
+        self.homology_dimensions_ = diagram_homology_dimensions(X)
+        check_some_rows(X, self.homology_dimensions_)
+        self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X, y=None) -> np.ndarray:
@@ -416,6 +449,9 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
             Columns in the order of ``homology_dimensions_``.
         """
         check_is_fitted(self, "homology_dimensions_")
+        return parallel_rows(self._betti, check_diagrams(X, name="X"), self.n_jobs)
+
+    def _betti(self, X: np.ndarray) -> np.ndarray:
         return betti_numbers(
             X,
             self.method,
@@ -430,3 +466,8 @@ class BettiNumbers(TransformerMixin, BaseEstimator):
             alpha=self.alpha,
             correction=self.correction,
         )
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names ``betti_h<dim>`` of the output columns."""
+        check_is_fitted(self, "homology_dimensions_")
+        return np.array([f"betti_h{d}" for d in self.homology_dimensions_], dtype=object)

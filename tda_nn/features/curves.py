@@ -18,13 +18,21 @@ does).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
+from tda_nn._sklearn import ThreeDOutputMixin
 from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import _DiagramTransformer, _resolve_dimensions
+from tda_nn.features.summaries import (
+    DIAGRAM_CONSTRAINTS,
+    _check_fitted_dims,
+    _DiagramTransformer,
+    _resolve_dimensions,
+)
 
 __all__ = ["BettiCurve", "betti_curves", "fit_samplings"]
 
@@ -163,7 +171,7 @@ def betti_curves(
     return _curves(X, dims, samplings), dict(samplings)
 
 
-class BettiCurve(_DiagramTransformer):
+class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=None):
     """Betti curves on a grid fitted once over the collection passed to ``fit``.
 
     Parameters
@@ -171,14 +179,19 @@ class BettiCurve(_DiagramTransformer):
     n_bins : int, default 100
     homology_dimensions : sequence of int, optional
         Default: the dimensions seen in ``fit``.
+    n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib (giotto-tda's parameter).
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
+    n_features_in_ : int
+        Rows per diagram of the collection passed to ``fit``.
     samplings_ : dict int -> ndarray of shape (n_bins,)
         The grid of each homology dimension, as in ``gtda.diagrams.BettiCurve``.
 
-    ``transform`` gives an int64 array of shape (n_clouds, n_dims, n_bins).
+    ``transform`` gives an int64 array of shape (n_clouds, n_dims, n_bins), an ndarray whatever
+    ``set_output`` asks for (a 3-D array has no DataFrame form).
 
     Examples
     --------
@@ -187,14 +200,27 @@ class BettiCurve(_DiagramTransformer):
     >>> curves = BettiCurve(n_bins=50).fit_transform(diagrams)   # doctest: +SKIP
     """
 
+    _preserves_dtype = ()  # integer counts
     _allow_infinite_deaths = True
+    _parameter_constraints: dict = {
+        **DIAGRAM_CONSTRAINTS,
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+    }
 
-    def __init__(self, n_bins: int = 100, homology_dimensions: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        n_bins: int = 100,
+        homology_dimensions: Sequence[int] | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.n_bins = n_bins
         self.homology_dimensions = homology_dimensions
+        self.n_jobs = n_jobs
 
-    def _check_params(self) -> None:
-        _check_n_bins(self.n_bins)
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of axis 1 of the output, ``betti_curve_h<dim>`` (each holds ``n_bins`` values)."""
+        dims = _check_fitted_dims(self)
+        return np.array([f"betti_curve_h{d}" for d in dims], dtype=object)
 
     def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
         self.samplings_ = fit_samplings(X, dims, self.n_bins)

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
+from tda_nn._sklearn import TdaEstimatorMixin
 from tda_nn.errors import InputError
 from tda_nn.features.probe import _as_features
 
@@ -106,6 +110,13 @@ def twonn_dimension(
 
 
 def _cloud_list(clouds: Any) -> list[Any]:
+    if type(clouds).__module__.startswith("scipy.sparse"):
+        raise InputError("clouds: sparse input is not supported; pass dense arrays")
+    if isinstance(clouds, np.ndarray) and clouds.ndim < 2:
+        raise InputError(
+            f"clouds: expected a list of 2-D arrays, got shape {clouds.shape}. Reshape your "
+            "data: one cloud of shape (n_points, n_features) is [cloud]"
+        )
     if isinstance(clouds, np.ndarray):
         if clouds.ndim == 2:
             return [clouds]
@@ -147,8 +158,8 @@ def intrinsic_dimensions(
     return dims
 
 
-class IntrinsicDimension(TransformerMixin, BaseEstimator):
-    """Intrinsic dimension of each point cloud of a collection (stateless transformer).
+class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
+    """Intrinsic dimension of each point cloud of a collection.
 
     Parameters
     ----------
@@ -157,6 +168,12 @@ class IntrinsicDimension(TransformerMixin, BaseEstimator):
         Fraction of the largest neighbour-distance ratios left out of the TwoNN fit.
     n_jobs : int, optional
         Passed to the neighbour search.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Coordinates per point of the clouds passed to ``fit``, when they share it (not enforced
+        by ``transform``: layers differ in width).
 
     Notes
     -----
@@ -171,6 +188,12 @@ class IntrinsicDimension(TransformerMixin, BaseEstimator):
         self.discard_fraction = discard_fraction
         self.n_jobs = n_jobs
 
+    _parameter_constraints: dict = {
+        "method": [StrOptions({"twonn"})],
+        "discard_fraction": [Interval(Real, 0, 1, closed="left")],
+        "n_jobs": [Integral, None],
+    }
+
     def fit(self, X: Any, y: Any = None) -> IntrinsicDimension:
         """Validate parameters; nothing is learned.
 
@@ -183,14 +206,20 @@ class IntrinsicDimension(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        if self.method != "twonn":
-            raise InputError(f"method: expected 'twonn', got {self.method!r}")
-        _check_fraction(self.discard_fraction)
+        self._validate_params()
+        clouds = _cloud_list(X)
+        if not clouds:
+            raise InputError("clouds: the collection is empty")
+        widths = {_as_features(c, f"clouds[{i}]").shape[1] for i, c in enumerate(clouds)}
+        self.__dict__.pop("n_features_in_", None)
+        if len(widths) == 1:
+            self.n_features_in_ = widths.pop()
         self.is_fitted_ = True
         return self
 
     def transform(self, X: Any) -> np.ndarray:
         """Estimates, ndarray of shape (n_clouds, 1)."""
+        check_is_fitted(self, "is_fitted_")
         dims, infos = intrinsic_dimensions(
             X, self.discard_fraction, return_info=True, n_jobs=self.n_jobs
         )
@@ -205,4 +234,5 @@ class IntrinsicDimension(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """One output column, ``intrinsic_dimension``."""
+        check_is_fitted(self, "is_fitted_")
         return np.array(["intrinsic_dimension"], dtype=object)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tda_nn.errors import InputError
+from tda_nn.errors import InputError, InputTypeError
 
 __all__ = ["linear_probe_accuracy", "linear_probe_scores"]
 
@@ -23,9 +23,15 @@ def _as_features(X: Any, name: str, *, require_points: bool = True) -> np.ndarra
     Shared with :mod:`tda_nn.features.intrinsic_dimension`, which counts points itself
     (``require_points=False``).
     """
+    if type(X).__module__.startswith("scipy.sparse"):
+        raise InputError(f"{name}: sparse input is not supported; pass a dense array")
+    if isinstance(X, np.ndarray) and np.iscomplexobj(X):
+        raise InputError(f"{name}: Complex data not supported")
     try:
         A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except TypeError as exc:
+        raise InputTypeError(f"{name}: cannot be read as a float array ({exc})") from None
+    except ValueError as exc:
         raise InputError(f"{name}: cannot be read as a float array ({exc})") from None
     if A.ndim == 1:
         A = A[:, None]
@@ -37,6 +43,11 @@ def _as_features(X: Any, name: str, *, require_points: bool = True) -> np.ndarra
         )
     if A.ndim != 2:
         raise InputError(f"{name}: expected a 2-D array (n_points, n_features), got {A.shape}")
+    if A.shape[1] == 0:
+        raise InputError(
+            f"{name}: Found array with 0 feature(s) (shape={A.shape}) while a minimum of 1 is "
+            "required."
+        )
     if not np.isfinite(A).all():
         raise InputError(f"{name}: contains NaN or infinite values")
     return A

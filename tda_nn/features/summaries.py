@@ -23,12 +23,22 @@ threshold used); Betti curves and bar counts accept ``inf`` deaths.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn._sklearn import (
+    ParameterError,
+    Satisfies,
+    TdaEstimatorMixin,
+    non_negative_int_sequence,
+    parallel_rows,
+)
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 
@@ -73,6 +83,15 @@ def _resolve_dimensions(
     return tuple(sorted(dims))
 
 
+def check_some_rows(X: np.ndarray, dims: tuple[int, ...]) -> None:
+    """Raise when ``fit`` gets diagrams without a row, so without a homology dimension."""
+    if X.shape[1] == 0 and not dims:
+        raise InputError(
+            f"X: Found array with 0 feature(s) (shape={X.shape[:2]}) while a minimum of 1 is "
+            "required. The diagrams hold no row, so no homology dimension"
+        )
+
+
 def _lifetimes(X: np.ndarray, dim: int) -> np.ndarray:
     """Lifetimes ``d - b`` of the real bars of dimension ``dim``, 0 elsewhere: (n_clouds, n_features)."""
     real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
@@ -92,15 +111,30 @@ def _check_fitted_dims(est: Any) -> tuple[int, ...]:
     return est.homology_dimensions_
 
 
-class _DiagramTransformer(TransformerMixin, BaseEstimator):
+#: constraints every diagram transformer shares
+DIAGRAM_CONSTRAINTS: dict[str, list] = {
+    "homology_dimensions": [
+        Satisfies(non_negative_int_sequence, "a sequence of distinct non-negative integers"),
+        None,
+    ],
+    "n_jobs": [Integral, None],
+}
+
+
+class _DiagramTransformer(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     """Base of the diagram transformers here and in :mod:`tda_nn.features.curves`.
 
-    ``fit`` checks the hyper-parameters (``_check_params``), validates ``X``, learns
-    ``homology_dimensions_`` (those of ``homology_dimensions``, else those in ``X``) and whatever
-    ``_fit`` adds; ``transform`` validates ``X`` alike and returns ``_transform(X, dims)``.
+    ``fit`` validates the hyper-parameters (``_parameter_constraints``, then
+    ``_check_param_combinations``), validates ``X``, learns ``homology_dimensions_`` (those of
+    ``homology_dimensions``, else those in ``X``), ``n_features_in_`` (rows per diagram,
+    giotto-tda's ``n_features``; not enforced by ``transform``, whose collection may be padded
+    to another length) and whatever ``_fit`` adds; ``transform`` validates ``X`` alike and
+    returns ``_transform(X, dims)``, over chunks of diagrams in parallel with ``n_jobs``.
     """
 
     _allow_infinite_deaths = False
+    _input_kind = "diagrams"
+    _parameter_constraints: dict = DIAGRAM_CONSTRAINTS
 
     def fit(self, X: Any, y: Any = None) -> _DiagramTransformer:
         """Learn the homology dimensions (and grids, where used) from the whole collection.
@@ -114,9 +148,10 @@ class _DiagramTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self._validate_params()
         X = self._check_X(X)
         dims = _resolve_dimensions(X, self.homology_dimensions)
+        check_some_rows(X, dims)
         self._fit(X, dims)
         self.homology_dimensions_ = dims
         self.n_features_in_ = X.shape[1]
@@ -135,13 +170,15 @@ class _DiagramTransformer(TransformerMixin, BaseEstimator):
             Columns in the order of ``homology_dimensions_`` (see the class for its exceptions).
         """
         dims = _check_fitted_dims(self)
-        return self._transform(self._check_X(X), dims)
+        X = self._check_X(X)
+        self._check_unchanged()
+        return parallel_rows(lambda chunk: self._transform(chunk, dims), X, self.n_jobs)
 
     def _check_X(self, X: Any) -> np.ndarray:
         return check_diagrams(X, name="X", allow_infinite_deaths=self._allow_infinite_deaths)
 
-    def _check_params(self) -> None:
-        """Check hyper-parameters (subclasses add theirs)."""
+    def _check_unchanged(self) -> None:
+        """Raise when a parameter that ``fit`` learned from was changed since (subclasses)."""
 
     def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
         """Learn what ``transform`` needs besides the dimensions (subclasses add theirs)."""
@@ -220,24 +257,35 @@ class PersistenceEntropy(_DiagramSummary):
         Value for dimensions without bars.
     homology_dimensions : sequence of int, optional
         Output columns; default: the dimensions seen in ``fit``.
+    n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib (giotto-tda's parameter).
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
         Output column order.
+    n_features_in_ : int
+        Rows per diagram of the collection passed to ``fit``.
     """
 
     _prefix = "persistence_entropy"
+    _parameter_constraints: dict = {
+        **DIAGRAM_CONSTRAINTS,
+        "normalize": ["boolean"],
+        "nan_fill_value": [Real, None],
+    }
 
     def __init__(
         self,
         normalize: bool = False,
         nan_fill_value: float | None = -1.0,
         homology_dimensions: Sequence[int] | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.normalize = normalize
         self.nan_fill_value = nan_fill_value
         self.homology_dimensions = homology_dimensions
+        self.n_jobs = n_jobs
 
     def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _entropy(X, dims, bool(self.normalize), self.nan_fill_value)
@@ -288,20 +336,29 @@ class TotalPersistence(_DiagramSummary):
     ----------
     p : float, default 1
     homology_dimensions : sequence of int, optional
+    n_jobs : int or None, default None
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
+    n_features_in_ : int
     """
 
     _prefix = "total_persistence"
+    _parameter_constraints: dict = {
+        **DIAGRAM_CONSTRAINTS,
+        "p": [Interval(Real, 0, None, closed="neither")],
+    }
 
-    def __init__(self, p: float = 1.0, homology_dimensions: Sequence[int] | None = None) -> None:
+    def __init__(
+        self,
+        p: float = 1.0,
+        homology_dimensions: Sequence[int] | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
         self.p = p
         self.homology_dimensions = homology_dimensions
-
-    def _check_params(self) -> None:
-        _check_p(self.p)
+        self.n_jobs = n_jobs
 
     def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _total(X, dims, _check_p(self.p))
@@ -354,23 +411,33 @@ class NumberOfBars(_DiagramSummary):
     ----------
     min_lifetime : float, default 0
     homology_dimensions : sequence of int, optional
+    n_jobs : int or None, default None
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
+    n_features_in_ : int
+
+    With ``min_lifetime=0`` this is ``gtda.diagrams.NumberOfPoints``.
     """
 
+    _preserves_dtype = ()  # integer counts
     _prefix = "n_bars"
     _allow_infinite_deaths = True
+    _parameter_constraints: dict = {
+        **DIAGRAM_CONSTRAINTS,
+        "min_lifetime": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(
-        self, min_lifetime: float = 0.0, homology_dimensions: Sequence[int] | None = None
+        self,
+        min_lifetime: float = 0.0,
+        homology_dimensions: Sequence[int] | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.min_lifetime = min_lifetime
         self.homology_dimensions = homology_dimensions
-
-    def _check_params(self) -> None:
-        _check_min_lifetime(self.min_lifetime)
+        self.n_jobs = n_jobs
 
     def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         return _count(X, dims, _check_min_lifetime(self.min_lifetime))
@@ -490,15 +557,30 @@ class Amplitude(_DiagramSummary):
     order : float or None
         If given, the ``order``-norm of the amplitude vector; output (n_clouds, 1).
     homology_dimensions : sequence of int, optional
+    n_jobs : int or None, default None
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
+    n_features_in_ : int
     effective_metric_params_ : dict
         Parameters used, with defaults filled in, and ``samplings`` for the grid-based metrics.
+
+    Notes
+    -----
+    The default metric is ``"bottleneck"`` (giotto-tda's is ``"landscape"``): kept so that code
+    written for tda-nn keeps its numbers; :class:`tda_nn.gtda.diagrams.Amplitude` defaults to
+    ``"landscape"``. Changing ``metric`` or ``metric_params`` after ``fit`` needs a new ``fit``
+    (the grids depend on them); ``transform`` says so instead of using stale grids.
     """
 
     _prefix = "amplitude"
+    _parameter_constraints: dict = {
+        **DIAGRAM_CONSTRAINTS,
+        "metric": [StrOptions(set(AMPLITUDE_METRICS))],
+        "metric_params": [dict, None],
+        "order": [Interval(Real, 0, None, closed="neither"), None],
+    }
 
     def __init__(
         self,
@@ -506,16 +588,19 @@ class Amplitude(_DiagramSummary):
         metric_params: Mapping[str, Any] | None = None,
         order: float | None = None,
         homology_dimensions: Sequence[int] | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.metric = metric
         self.metric_params = metric_params
         self.order = order
         self.homology_dimensions = homology_dimensions
+        self.n_jobs = n_jobs
 
-    def _check_params(self) -> None:
-        _effective_metric_params(self.metric, self.metric_params)
-        if self.order is not None:
-            _check_p(self.order, "order")
+    def _check_param_combinations(self) -> None:
+        try:
+            _effective_metric_params(self.metric, self.metric_params)
+        except InputError as exc:
+            raise ParameterError(f"Amplitude: {exc}") from None
 
     def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
         from tda_nn.features.curves import fit_samplings
@@ -524,10 +609,24 @@ class Amplitude(_DiagramSummary):
         if "n_bins" in params:
             params["samplings"] = fit_samplings(X, dims, params["n_bins"])
         self.effective_metric_params_ = params
+        self._fitted_metric = (self.metric, _effective_metric_params(self.metric, self.metric_params))
+
+    def _check_unchanged(self) -> None:
+        try:
+            now = (self.metric, _effective_metric_params(self.metric, self.metric_params))
+        except InputError:
+            now = None
+        fitted = getattr(self, "_fitted_metric", now)
+        if now != fitted:
+            raise NotFittedError(
+                f"Amplitude: metric / metric_params changed since fit (fitted with "
+                f"metric={fitted[0]!r}, {fitted[1]}); call fit again"
+            )
 
     def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
         params = self.effective_metric_params_
-        out = _amplitudes(X, dims, self.metric, params, params.get("samplings"))
+        metric = getattr(self, "_fitted_metric", (self.metric,))[0]
+        out = _amplitudes(X, dims, metric, params, params.get("samplings"))
         if self.order is not None:
             out = np.linalg.norm(out, ord=float(self.order), axis=1).reshape(-1, 1)
         return out

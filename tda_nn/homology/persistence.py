@@ -10,14 +10,23 @@ landmarks and what each approximation costs and guarantees.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from tda_nn._sklearn import (
+    Satisfies,
+    TdaEstimatorMixin,
+    ThreeDOutputMixin,
+    is_prime,
+    non_negative_int_sequence,
+)
 from tda_nn.diagrams import pad_diagrams
 from tda_nn.errors import InputError
-from tda_nn.homology.backends import check_backend
+from tda_nn.homology.backends import BACKENDS, check_backend
 from tda_nn.homology.metrics import METRICS
 from tda_nn.homology.unit import (
     DEFAULT_N_LANDMARKS,
@@ -45,10 +54,16 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
     list of ndarray
         float64 2-D arrays, one per cloud.
     """
+    from tda_nn.diagrams import is_sparse
+
+    if is_sparse(X):
+        raise InputError("point clouds: sparse input is not supported; pass dense arrays")
     if isinstance(X, np.ndarray):
         if X.ndim != 3:
             raise InputError(
-                f"point clouds: expected a list of 2-D arrays or a 3-D array, got shape {X.shape}"
+                f"point clouds: expected a list of 2-D arrays or a 3-D array, got shape "
+                f"{X.shape}. Reshape your data: one cloud of shape (n_points, n_features) is "
+                "[cloud]"
             )
         clouds = list(X)
     elif isinstance(X, Sequence) or hasattr(X, "__iter__"):
@@ -71,19 +86,40 @@ def _cloud_seeds(random_state, n: int) -> list:
     return [np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(n)]
 
 
-class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
+#: the per-cloud arrays kept by ``fit_transform``: attribute -> PersistenceResult field
+_FIT_ARRAYS = {
+    "covering_radii_": "covering_radius",
+    "error_bounds_": "error_bound",
+    "thresholds_": "threshold",
+    "seconds_": "seconds",
+    "n_points_used_": "n_points_used",
+}
+
+
+class VietorisRipsPersistence(
+    TdaEstimatorMixin, ThreeDOutputMixin, TransformerMixin, BaseEstimator,
+    auto_wrap_output_keys=None,
+):
     """Vietoris–Rips persistence diagrams of a collection of point clouds.
+
+    Accepts every parameter of ``gtda.homology.VietorisRipsPersistence`` with the same meaning
+    (``metric``, ``metric_params``, ``homology_dimensions``, ``collapse_edges``, ``coeff``,
+    ``max_edge_length``, ``infinity_values``, ``reduced_homology``, ``n_jobs``); the defaults
+    differ only in ``subsample`` (giotto-tda always computes the exact diagram) and
+    ``collapse_edges`` (exact either way). :class:`tda_nn.gtda.homology.VietorisRipsPersistence`
+    has giotto-tda's defaults.
 
     Parameters
     ----------
-    homology_dimensions : tuple of int, default (0, 1)
-        Homology dimensions to compute (any non-negative integers; cost grows fast above 2).
+    homology_dimensions : sequence of int, default (0, 1)
+        Homology dimensions to compute (distinct non-negative integers; cost grows fast above 2).
     metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}, default "euclidean"
         ``"knn_geodesic"`` is the hop-count distance in the k-nearest-neighbour graph of Naitzat
         et al. (2020), ``metric_params={"n_neighbors": 14}``.
     metric_params : dict or None
+        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; empty (or None) for the other metrics.
     max_edge_length : float, default inf
-        Filtration threshold; bars alive there get this death. ``inf``: full filtration.
+        Filtration threshold; bars alive there get ``infinity_values``. ``inf``: full filtration.
     subsample : {"auto", "maxmin", "random", "none"} or None, default "auto"
         ``"auto"``: ``n_landmarks`` maxmin landmarks for clouds larger than that, else exact.
     n_landmarks : int, default 300
@@ -94,27 +130,62 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
         Drop the one essential H0 bar (as giotto-tda does): beta_0 = alive H0 bars + 1.
     collapse_edges : bool or "auto", default "auto"
     n_threads : int, default 1
-        Threads inside one computation (giotto-ph, dimensions >= 1).
+        Threads inside one computation (giotto-ph, dimensions >= 1); -1: all cores.
     n_jobs : int or None, default None
         Clouds computed in parallel by joblib (-1: all cores).
-    random_state : int, Generator or None, default None
+    random_state : int, RandomState, Generator or None, default None
         Seeds the subsamples; cloud ``i`` gets the ``i``-th child of ``SeedSequence(random_state)``
-        so results do not depend on ``n_jobs``.
+        so results do not depend on ``n_jobs``. None: deterministic landmarks.
+    infinity_values : float or None, default None
+        Death given to bars alive at ``max_edge_length``; None: ``max_edge_length`` (giotto-tda's
+        convention).
 
     Attributes
     ----------
     homology_dimensions_ : tuple of int
         Sorted dimensions (set by ``fit``).
+    n_features_in_ : int
+        Coordinates per point of the clouds passed to ``fit`` (points per matrix for
+        ``metric="precomputed"``); only set when every cloud has the same width. Not enforced by
+        ``transform``: clouds of any width can be transformed (layers differ).
     n_clouds_ : int
         Clouds seen by ``fit``.
     results_ : list of PersistenceResult
-        Set by every ``transform``: per cloud, the unpadded diagram and its metadata.
+        Set by ``fit_transform`` only: per cloud of the training collection, the unpadded diagram
+        and its metadata. ``transform`` changes nothing on the estimator; for the results of any
+        other collection call :meth:`transform_results`.
     covering_radii_, error_bounds_, thresholds_, seconds_ : ndarray of shape (n_clouds,)
-        Per-cloud covering radius of the subsample (0 if exact), bound on the bottleneck distance
-        to the exact diagram, threshold used, and wall time; set by ``transform``.
+        Set by ``fit_transform``: per-cloud covering radius of the subsample (0 if exact), bound
+        on the bottleneck distance to the exact diagram, threshold used, and wall time.
     n_points_used_ : ndarray of shape (n_clouds,) of int
-        Points each diagram was computed from; set by ``transform``.
+        Set by ``fit_transform``: points each diagram was computed from.
+
+    Notes
+    -----
+    Until tda-nn 0.1 every ``transform`` overwrote ``results_`` and the per-cloud arrays; they
+    now describe the collection passed to ``fit_transform``, and an estimator fitted with plain
+    ``fit`` has none (reading one raises an ``AttributeError`` that names
+    :meth:`transform_results`).
     """
+
+    _parameter_constraints: dict = {
+        "homology_dimensions": [
+            Satisfies(non_negative_int_sequence, "a sequence of distinct non-negative integers")
+        ],
+        "metric": [StrOptions(set(METRICS))],
+        "metric_params": [dict, None],
+        "max_edge_length": [Interval(Real, 0, None, closed="right")],
+        "subsample": [StrOptions(set(SUBSAMPLE_METHODS)), None],
+        "n_landmarks": [Interval(Integral, 1, None, closed="left")],
+        "coeff": [Satisfies(is_prime, "a prime number")],
+        "backend": [StrOptions(set(BACKENDS))],
+        "reduced_homology": ["boolean"],
+        "collapse_edges": ["boolean", StrOptions({"auto"})],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state", np.random.Generator],
+        "infinity_values": [Interval(Real, None, None, closed="both"), None],
+    }
 
     def __init__(
         self,
@@ -131,6 +202,7 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
         n_threads: int = 1,
         n_jobs: int | None = None,
         random_state: int | np.random.Generator | None = None,
+        infinity_values: float | None = None,
     ) -> None:
         self.homology_dimensions = homology_dimensions
         self.metric = metric
@@ -145,34 +217,55 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
         self.n_threads = n_threads
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.infinity_values = infinity_values
 
-    def _validate_params(self) -> None:
-        self.homology_dimensions_ = check_homology_dimensions(self.homology_dimensions)
-        if self.metric not in METRICS:
-            raise InputError(f"metric must be one of {METRICS}, got {self.metric!r}")
-        if self.subsample is not None and self.subsample not in SUBSAMPLE_METHODS:
-            raise InputError(
-                f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {self.subsample!r}"
+    def _check_param_combinations(self) -> None:
+        check_backend(self.backend)  # installed?
+        params = dict(self.metric_params or {})
+        allowed = {"n_neighbors"} if self.metric == "knn_geodesic" else set()
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            raise self._param_error(
+                "metric_params",
+                "{'n_neighbors': int} for metric='knn_geodesic'" if allowed
+                else f"empty for metric={self.metric!r}",
+                self.metric_params,
             )
-        check_backend(self.backend)
-        if self.collapse_edges not in (True, False, "auto"):
-            raise InputError(f"collapse_edges must be True, False or 'auto', got {self.collapse_edges!r}")
+        k = params.get("n_neighbors", 1)
+        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
+            raise self._param_error("metric_params['n_neighbors']", "an int >= 1", k)
 
     def fit(self, X, y=None) -> VietorisRipsPersistence:
-        """Validate the parameters and the clouds; record ``homology_dimensions_``.
+        """Validate the parameters and the clouds; learn ``homology_dimensions_``.
+
+        Computes no diagram (``fit_transform`` does, once).
 
         Parameters
         ----------
-        X : list of ndarray of shape (n_points_i, n_features_i)
+        X : list of ndarray of shape (n_points_i, n_features_i), or ndarray of shape
+            (n_clouds, n_points, n_features)
         y : ignored
 
         Returns
         -------
         self
         """
-        self._validate_params()
-        self.n_clouds_ = len(check_point_clouds(X, self.metric))
+        self._fit(X)
         return self
+
+    def _fit(self, X) -> list[np.ndarray]:
+        self._validate_params()
+        clouds = check_point_clouds(X, self.metric)
+        for name in ("results_", *_FIT_ARRAYS):
+            self.__dict__.pop(name, None)
+        self.homology_dimensions_ = check_homology_dimensions(self.homology_dimensions)
+        self.n_clouds_ = len(clouds)
+        widths = {c.shape[1] for c in clouds}
+        if len(widths) == 1:
+            self.n_features_in_ = widths.pop()
+        else:
+            self.__dict__.pop("n_features_in_", None)
+        return clouds
 
     def _compute(self, clouds: list[np.ndarray]) -> list[PersistenceResult]:
         from joblib import Parallel, delayed
@@ -190,6 +283,7 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
             reduced_homology=self.reduced_homology,
             collapse_edges=self.collapse_edges,
             n_threads=self.n_threads,
+            infinity_values=self.infinity_values,
         )
         if self.n_jobs in (None, 1) or len(clouds) == 1:
             return [compute_persistence(c, random_state=s, **kwargs) for c, s in zip(clouds, seeds, strict=True)]
@@ -198,8 +292,29 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
             for c, s in zip(clouds, seeds, strict=True)
         )
 
+    def _pad(self, results: list[PersistenceResult]) -> np.ndarray:
+        return pad_diagrams([r.diagram for r in results], self.homology_dimensions_)
+
+    def transform_results(self, X) -> list[PersistenceResult]:
+        """Per-cloud results of ``X`` (unpadded diagram, covering radius, error bound, ...).
+
+        Changes nothing on the estimator.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_points_i, n_features_i)
+
+        Returns
+        -------
+        list of PersistenceResult
+            One per cloud; ``pad_diagrams([r.diagram for r in results], homology_dimensions_)``
+            is what ``transform`` returns.
+        """
+        check_is_fitted(self, "homology_dimensions_")
+        return self._compute(check_point_clouds(X, self.metric))
+
     def transform(self, X, y=None) -> np.ndarray:
-        """Compute the diagrams of every cloud.
+        """Compute the diagrams of every cloud (the estimator is not changed).
 
         Parameters
         ----------
@@ -211,13 +326,41 @@ class VietorisRipsPersistence(TransformerMixin, BaseEstimator):
         ndarray of shape (n_clouds, n_features, 3)
             Rows ``(birth, death, dim)``, padded per dimension with ``birth == death`` rows.
         """
-        check_is_fitted(self, "homology_dimensions_")
-        clouds = check_point_clouds(X, self.metric)
+        return self._pad(self.transform_results(X))
+
+    def fit_transform(self, X, y=None, **fit_params) -> np.ndarray:
+        """``fit`` then ``transform``, computing once; keeps ``results_`` and the per-cloud arrays.
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_points_i, n_features_i)
+        y : ignored
+
+        Returns
+        -------
+        ndarray of shape (n_clouds, n_features, 3)
+        """
+        clouds = self._fit(X)
         results = self._compute(clouds)
         self.results_ = results
-        self.covering_radii_ = np.array([r.covering_radius for r in results])
-        self.error_bounds_ = np.array([r.error_bound for r in results])
-        self.thresholds_ = np.array([r.threshold for r in results])
-        self.seconds_ = np.array([r.seconds for r in results])
-        self.n_points_used_ = np.array([r.n_points_used for r in results], dtype=np.int64)
-        return pad_diagrams([r.diagram for r in results], self.homology_dimensions_)
+        for name, field in _FIT_ARRAYS.items():
+            dtype = np.int64 if field == "n_points_used" else np.float64
+            setattr(self, name, np.array([getattr(r, field) for r in results], dtype=dtype))
+        return self._pad(results)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the last axis of the output: ``birth``, ``death``, ``homology_dimension``.
+
+        The number of rows per diagram depends on the collection transformed, so rows have no
+        fixed names; the transformers after this one name their own columns.
+        """
+        check_is_fitted(self, "homology_dimensions_")
+        return np.array(["birth", "death", "homology_dimension"], dtype=object)
+
+    def __getattr__(self, name: str):
+        if name == "results_" or name in _FIT_ARRAYS:
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is set by fit_transform only (transform leaves the "
+                "estimator unchanged); call transform_results(X) for the results of X"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tda_nn.errors import InputError
+from tda_nn.errors import InputError, InputTypeError
 from tda_nn.features.components import minimum_spanning_tree
 from tda_nn.homology.backends import check_backend, run_backend
 from tda_nn.homology.metrics import METRICS, CosineSpace, metric_space
@@ -150,10 +150,21 @@ def check_cloud(cloud, metric: str = "euclidean", name: str = "cloud") -> np.nda
     """A finite 2-D float array (float32 kept, anything else float64), square if precomputed."""
     try:
         X = np.asarray(cloud)
+        if np.iscomplexobj(X):
+            raise InputError(f"{name}: Complex data not supported")
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
-    except (TypeError, ValueError) as exc:
+    except InputError:
+        raise
+    except TypeError as exc:
+        raise InputTypeError(f"{name}: not a numeric array ({exc})") from None
+    except ValueError as exc:
         raise InputError(f"{name}: not a numeric array ({exc})") from None
+    if X.ndim == 2 and X.shape[1] == 0:
+        raise InputError(
+            f"{name}: Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            "required."
+        )
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise InputError(f"{name}: expected a 2-D array (n_points, n_features), got shape {X.shape}")
     if metric == "precomputed":
@@ -258,8 +269,16 @@ def _distances(space, sub: Subsample, thresh: float):
     return _to_float32_values(D), thresh
 
 
-def _layout(raw: list[np.ndarray], dims: tuple[int, ...], reduced: bool, thresh: float):
-    """Raw per-dimension bars to one ``(n_bars, 3)`` diagram in giotto-tda's conventions."""
+def _layout(
+    raw: list[np.ndarray], dims: tuple[int, ...], reduced: bool, thresh: float,
+    infinity_values: float | None = None,
+):
+    """Raw per-dimension bars to one ``(n_bars, 3)`` diagram in giotto-tda's conventions.
+
+    Deaths still infinite (bars alive at the threshold) become ``infinity_values``, or the
+    threshold when that is None and the threshold is finite (giotto-tda's ``infinity_values``).
+    """
+    fill = thresh if infinity_values is None else float(infinity_values)
     rows = []
     for k in dims:
         bars = raw[k]
@@ -268,8 +287,8 @@ def _layout(raw: list[np.ndarray], dims: tuple[int, ...], reduced: bool, thresh:
             if len(essential):
                 bars = np.delete(bars, essential[0], axis=0)
         bars = bars.copy()
-        if np.isfinite(thresh):
-            bars[np.isinf(bars[:, 1]), 1] = thresh
+        if not np.isinf(fill):
+            bars[np.isinf(bars[:, 1]), 1] = fill
         bars = bars[bars[:, 0] < bars[:, 1]]
         rows.append(np.column_stack([bars, np.full(len(bars), float(k))]))
     return np.vstack(rows)
@@ -290,6 +309,7 @@ def compute_persistence(
     collapse_edges: bool | str = "auto",
     n_threads: int = 1,
     random_state: int | np.random.Generator | None = None,
+    infinity_values: float | None = None,
 ) -> PersistenceResult:
     """Vietoris–Rips persistence diagram of one point cloud, with its error bound.
 
@@ -322,6 +342,9 @@ def compute_persistence(
     random_state : int, Generator or None
         Seeds the subsample; None: deterministic (maxmin starts nearest the centroid; a random
         subsample uses seed 0), so the same cloud always gives the same diagram.
+    infinity_values : float or None
+        Death given to bars still alive at the threshold (giotto-tda's parameter); None: the
+        threshold (``inf`` for the full filtration, where only essential bars stay alive).
 
     Returns
     -------
@@ -330,6 +353,11 @@ def compute_persistence(
     start = time.perf_counter()
     dims = check_homology_dimensions(homology_dimensions)
     thresh = _check_params(metric, backend, max_edge_length, coeff, n_landmarks)
+    if infinity_values is not None and (
+        isinstance(infinity_values, bool) or not isinstance(infinity_values, int | float | np.number)
+        or np.isnan(infinity_values)
+    ):
+        raise InputError(f"infinity_values must be a number or None, got {infinity_values!r}")
     X = check_cloud(cloud, metric)
 
     space = metric_space(X, metric, metric_params)
@@ -340,7 +368,7 @@ def compute_persistence(
     else:
         collapse = bool(collapse_edges)
     raw = run_backend(backend, D, dims[-1], thresh, int(coeff), int(n_threads), collapse)
-    diagram = _layout(raw, dims, reduced_homology, thresh)
+    diagram = _layout(raw, dims, reduced_homology, thresh, infinity_values)
     mst = minimum_spanning_tree(D) if isinstance(D, np.ndarray) and 0 in dims else None
 
     radius = sub.covering_radius
