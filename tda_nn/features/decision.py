@@ -10,12 +10,17 @@ Methods (``method=``)
 
 ``"auto"`` (the default)
     beta_0 from the piece count; an H_k bar (k >= 1) counts when the universal-null test
-    (:mod:`tda_nn.features.universal_null`, level ``alpha``, Bonferroni) finds it significant
-    **or** the significance rule (:mod:`tda_nn.features.betti`) with the robust ``rho`` does.
-    Each method misses what the other sees: the test is scale-free (outliers, wide noisy layers,
-    two scales) but needs many noise bars and long ratios (it is blind with fewer than
-    :data:`~tda_nn.features.universal_null.MIN_BARS` bars and weak at 300 landmarks on a torus);
-    the rule sees short but clean features. The benchmark that chose this is
+    (:mod:`tda_nn.features.universal_null`, level ``alpha``, Bonferroni) finds it significant,
+    **or** when the significance rule (:mod:`tda_nn.features.betti`, with the robust ``rho``)
+    admits it under narrower limits (H1 born within :data:`AUTO_H1_BIRTH_WINDOW` rho, H2 longer
+    than 1.0 rho) and its uncorrected p-value, the null located by the bars the rule does not
+    count, is below :data:`RULE_GATE_P`. With fewer than
+    :data:`~tda_nn.features.universal_null.MIN_BARS` bars the test cannot run; the rule then
+    decides, and an H1 bar with ``death / birth >= FEW_BARS_RATIO`` counts too. Each method
+    misses what the other sees: the test is scale-free (outliers, wide noisy layers, two scales)
+    but needs many noise bars and long ratios (weak at 300 landmarks on a torus); the rule sees
+    short but clean features. Every constant was set on the calibration split of
+    ``benchmarks/betti_suite.py`` and is scored on its validation and holdout splits by
     ``benchmarks/bench_betti.py``.
 ``"test"``
     beta_0 from the piece count, H_k from the test alone (nothing when it cannot run).
