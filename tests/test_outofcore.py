@@ -125,3 +125,25 @@ def test_dask_cluster_gives_the_local_result(tmp_path):
         remote = compute_persistence(cloud, n_landmarks=80, scheduler=cluster.scheduler_address)
     _same(local, remote)
     _same(local, compute_persistence(X, n_landmarks=80))
+
+
+def test_persistence_job_reads_a_large_layer_by_blocks(tmp_path):
+    """A layer above max_cloud_bytes is measured out of core: the in-memory diagram, no warning."""
+    import warnings
+
+    from tda_nn.analysis.api import persistence_job
+    from tda_nn.analysis.memory import unit_bytes
+    from tda_nn.analysis.units import TopologyParams
+
+    X = _circle(n=4000, d=16)
+    save_activations(tmp_path / "a.zarr", {"fc": X})
+    small = TopologyParams(max_cloud_bytes=4000 * 16, intrinsic_dimension=False,
+                           linear_probe=False)
+    assert unit_bytes(4000, 16, small) > unit_bytes(4000, 16, TopologyParams())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        persistence_job(tmp_path / "a.zarr", tmp_path / "out", params=small, progress=False,
+                        log=None)
+    with np.load(tmp_path / "out" / "diagrams.npz") as data:
+        (diagram,) = [data[k] for k in data.files]
+    assert np.array_equal(diagram, compute_persistence(X, random_state=small.random_state).diagram)

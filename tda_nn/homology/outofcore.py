@@ -117,9 +117,8 @@ def block_update(
 
     Returns
     -------
-    dict with ``mind``, ``owner``, ``top`` (global indices of the ``cap`` rows of largest ``mind``,
-    by ``(-mind, index)``), ``rows`` (their raw rows), ``tail`` (largest ``mind`` not returned;
-    ``-inf`` if none) and, on the last pass, ``cover`` and ``cell`` (exact distance to the
+    dict with ``mind``, ``owner``, ``top`` (global indices of ``cap`` rows of largest ``mind``),
+    ``rows`` (their raw rows) and, on the last pass, ``cover`` and ``cell`` (exact distance to the
     nearest landmark, float64, and its number, ties to the earlier one; landmark rows: 0).
     """
     (start, stop), mind, owner, sq, own_rows = task
@@ -137,11 +136,11 @@ def block_update(
     owner[closer] = k0 + d.argmin(axis=1)[closer]
     mind[closer] = best[closer]
     out: dict[str, Any] = {"mind": mind, "owner": owner}
-    order = np.lexsort((np.arange(len(mind)), -mind))
-    keep = order[:cap]
+    # any rows of large mind will do: the caller reads the candidates it lacks
+    keep = np.argpartition(-mind, cap - 1)[:cap] if 0 < cap < len(mind) else np.arange(
+        len(mind) if cap else 0)
     out["top"] = start + keep
     out["rows"] = X[keep]
-    out["tail"] = float(mind[order[cap:]].max()) if len(order) > cap else -np.inf
     if landmarks is not None:
         sqL = np.einsum("ij,ij->i", landmarks, landmarks)
         d2 = np.maximum(sq[:, None] + sqL[None, :] - 2.0 * (E @ landmarks.T), 0.0)
@@ -207,15 +206,14 @@ class ChunkedEuclidean:
                           self.sq[start:stop], own))
         fn = functools.partial(block_update, self.cloud, self.shift, batch_rows, k0, cap,
                                landmarks)
-        tops, rows, tails = [], [], []
+        tops, rows = [], []
         for (start, stop), part in zip(self.blocks, self.map(fn, tasks), strict=True):
             mind[start:stop] = part["cover"] if landmarks is not None else part["mind"]
             owner[start:stop] = part["cell"] if landmarks is not None else part["owner"]
             tops.append(part["top"])
             rows.append(part["rows"])
-            tails.append(part["tail"])
         self.stats.n_passes += 1
-        return np.concatenate(tops), np.concatenate(rows), max(tails)
+        return np.concatenate(tops), np.concatenate(rows)
 
     def _candidates(self, mind, top, top_rows, n_cand):
         """The ``n_cand`` points of largest ``mind`` (by ``(-mind, index)``), sorted by index,
@@ -262,7 +260,7 @@ class ChunkedEuclidean:
         self._rows[first] = batch[0]
         batches = []
         while len(idx) < m:
-            top, top_rows, _ = self._pass(
+            top, top_rows = self._pass(
                 mind, owner, np.stack(batch), len(idx) - len(batch),
                 cap(max(b[1] - b[0] for b in self.blocks)),
             )
