@@ -28,6 +28,7 @@ the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
@@ -35,6 +36,10 @@ from typing import Any
 import numpy as np
 
 from tda_nn.analysis.units import TopologyParams, Unit
+
+#: rows sampled (uniformly, seeded) for the intrinsic dimension and the linear probe of a layer
+#: read by blocks (out of core); persistence uses the whole layer
+COMPANION_ROWS = 20_000
 
 
 def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
@@ -97,9 +102,17 @@ def measure_cloud(
     """Measure one cloud ``(n_points, n_features)``; return (rows, diagram ``(n_bars, 3)``)."""
     from tda_nn.features.betti import resolution
     from tda_nn.features.summaries import persistence_entropy, total_persistence
+    from tda_nn.homology.chunked import ChunkedCloud
 
     start = time.perf_counter()
     result = _persistence(cloud, params, params.random_state)
+    whole = cloud
+    if isinstance(cloud, ChunkedCloud):  # companion measures on a random sample of rows
+        rng = np.random.default_rng(params.random_state)
+        rows = np.sort(rng.choice(cloud.n, size=min(cloud.n, COMPANION_ROWS), replace=False))
+        cloud = cloud.rows(rows).astype(np.float32)
+        unit = dataclasses.replace(unit, labels=None if unit.labels is None
+                                   else np.asarray(unit.labels)[rows])
     dims = list(params.homology_dimensions)
     # cosine diagrams are in squared-chordal units: the significance rule needs distance_power=2
     power = 2 if params.metric == "cosine" else 1
@@ -107,7 +120,7 @@ def measure_cloud(
     seed_min = seed_max = np.full(len(dims), np.nan)
     if params.stability_seeds > 0 and result.subsample == "maxmin":
         runs = [betti] + [
-            _answers(_persistence(cloud, params, 1000 + s), params, power)[0]
+            _answers(_persistence(whole, params, 1000 + s), params, power)[0]
             for s in range(int(params.stability_seeds))
         ]
         seed_min, seed_max = np.min(runs, axis=0), np.max(runs, axis=0)

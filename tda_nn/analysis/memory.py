@@ -36,9 +36,27 @@ def parse_size(text: str, option: str = "--max-memory") -> int:
     return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
 
 
+def out_of_core_bytes(n_points: int, n_features: int) -> int:
+    """Estimated peak bytes of landmarks over a layer read by blocks (:mod:`~tda_nn.homology.outofcore`):
+    one block and its float64 copy, the candidates (held a few times over while they are
+    gathered), 28 bytes per point, and the companion measures' row sample."""
+    from tda_nn.analysis.measures import COMPANION_ROWS
+    from tda_nn.homology.chunked import BLOCK_BYTES
+    from tda_nn.homology.outofcore import CANDIDATE_BYTES
+
+    return (4 * BLOCK_BYTES + 6 * CANDIDATE_BYTES + 28 * n_points
+            + 2 * 4 * min(n_points, COMPANION_ROWS) * n_features)
+
+
 def unit_bytes(n_points: int, n_features: int, params: TopologyParams) -> int:
-    """Estimated peak bytes of one unit of ``n_points`` x ``n_features``."""
+    """Estimated peak bytes of one unit of ``n_points`` x ``n_features``.
+
+    A whole layer above ``max_cloud_bytes`` with landmarks (Euclidean) is read by blocks; its
+    estimate is :func:`out_of_core_bytes` (not the layer's size).
+    """
     rows = min(n_points, max(2, params.max_cloud_bytes // (4 * max(n_features, 1))))
+    if rows < n_points and params.metric == "euclidean" and params.subsample != "none":
+        return out_of_core_bytes(n_points, n_features)
     cloud = rows * max(n_features, 1) * 4
     matrix = rows * rows * 8 if params.subsample == "none" else 0
     return 2 * cloud + matrix

@@ -97,6 +97,11 @@ class Unit:
 def load_cloud(unit: Unit, params: TopologyParams) -> tuple[np.ndarray, int, bool]:
     """Load a unit's cloud as float32 ``(n_points, n_features)``.
 
+    A whole layer larger than ``max_cloud_bytes`` in a format read by blocks (zarr, HDF5,
+    safetensors, ``.npy``, run store) comes back as a
+    :class:`~tda_nn.homology.chunked.ChunkedCloud` (persistence out of core, exact landmarks);
+    other large clouds are randomly subsampled by rows, with a warning.
+
     Returns the cloud, the number of rows before any memory-driven subsample, and whether one was
     taken. Raises InputError (naming source, step, layer, class) for NaN/inf or too few points.
     """
@@ -111,6 +116,16 @@ def load_cloud(unit: Unit, params: TopologyParams) -> tuple[np.ndarray, int, boo
     n_features = int(np.prod(array.shape[1:])) if array.ndim > 1 else 1
     max_rows = max(2, params.max_cloud_bytes // (4 * max(n_features, 1)))
     subsampled = n_rows > max_rows
+    if subsampled and unit.indices is None and params.metric == "euclidean" and (
+        params.subsample in ("auto", "maxmin", "random")
+    ):
+        from tda_nn.homology.chunked import open_chunked
+
+        try:  # the whole layer, read by blocks (out of core) instead of a random subsample
+            return open_chunked(unit.source, unit.layer, step=None if unit.step < 0 else unit.step
+                                ), n_rows, False
+        except InputError:
+            pass  # a format that cannot be read by blocks (.npz, .pt): the random subsample
     if subsampled:
         rng = np.random.default_rng(params.random_state)
         rows = np.sort(rng.choice(rows, size=max_rows, replace=False))

@@ -120,14 +120,32 @@ class EuclideanSpace:
 
     def nearest(self, idx: np.ndarray) -> np.ndarray:
         """Exact distance from every point to its nearest point of ``idx``, shape ``(n,)``."""
+        return self.nearest_owner(idx)[0]
+
+    def nearest_owner(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact distance from every point to its nearest point of ``idx`` and which one it is.
+
+        Returns
+        -------
+        distance : ndarray of shape (n,)
+            float64; 0 at the points ``idx``.
+        owner : ndarray of shape (n,)
+            Position in ``idx`` of the nearest point (ties to the earlier one; ``idx[k]`` owns
+            itself).
+        """
         idx = np.asarray(idx)
         L = self.exact(idx)
         out = np.empty(self.n)
+        owner = np.empty(self.n, dtype=np.int64)
         for rows in _chunks(self.n, max(len(idx), self.X.shape[1])):
-            d2 = self.sq[rows, None] + self.sq[None, idx] - 2.0 * (self.exact(rows) @ L.T)
-            out[rows] = np.sqrt(np.maximum(d2, 0.0).min(axis=1))
+            d2 = np.maximum(
+                self.sq[rows, None] + self.sq[None, idx] - 2.0 * (self.exact(rows) @ L.T), 0.0
+            )
+            owner[rows] = d2.argmin(axis=1)
+            out[rows] = np.sqrt(d2[np.arange(len(d2)), owner[rows]])
         out[idx] = 0.0
-        return out
+        owner[idx] = np.arange(len(idx))
+        return out, owner
 
     def matrix(self, idx: np.ndarray) -> np.ndarray:
         """Exact pairwise distances of the points ``idx``, shape ``(m, m)``: ``scipy``'s ``pdist``."""

@@ -49,6 +49,8 @@ class Subsample:
         Cloud points nearest to each chosen point (ties to the earlier landmark); None: 1 each.
     radii : ndarray of shape (m,) or None
         Distance from each chosen point to the farthest cloud point of its cell; None: 0 each.
+        For Euclidean and cosine clouds the cells are computed exactly (float64 distances, ties
+        to the earlier landmark), so the largest radius is the covering radius.
     """
 
     indices: np.ndarray
@@ -120,11 +122,15 @@ def maxmin_landmarks(
         closer = row < mind
         owner[closer] = k
         np.minimum(mind, row, out=mind)
-    owner[idx] = np.arange(m)
+    if hasattr(space, "nearest_owner"):  # exact (float64) cells, as the out-of-core path
+        mind, owner = space.nearest_owner(idx)
+    else:
+        owner[idx] = np.arange(m)
     masses = np.bincount(owner, minlength=m).astype(np.int64)
     radii = np.zeros(m)
     np.maximum.at(radii, owner, mind)
-    return Subsample(idx, _radius(space, idx), "maxmin", masses, radii)
+    radius = float(mind.max()) if hasattr(space, "nearest_owner") else _radius(space, idx)
+    return Subsample(idx, radius, "maxmin", masses, radii)
 
 
 def random_subsample(

@@ -42,15 +42,18 @@ diagrams, so the bound also holds under a threshold.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from tda_nn.errors import InputError, InputTypeError
 from tda_nn.features.components import minimum_spanning_tree
 from tda_nn.homology.backends import check_backend, run_backend
+from tda_nn.homology.chunked import ChunkedCloud
 from tda_nn.homology.metrics import METRICS, CosineSpace, metric_space
 from tda_nn.homology.subsample import Subsample, maxmin_landmarks, random_subsample
 
@@ -190,6 +193,56 @@ def _choose_subsample(space, subsample, n_landmarks, random_state) -> Subsample:
     raise InputError(f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {subsample!r}")
 
 
+def _chunked_subsample(cloud, metric, subsample, n_landmarks, random_state, scheduler):
+    """(space, subsample) of a chunked cloud, or (None, None) when it is to be used whole."""
+    from tda_nn.homology.outofcore import ChunkedEuclidean
+
+    if subsample not in SUBSAMPLE_METHODS and subsample is not None:
+        raise InputError(f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {subsample!r}")
+    whole = subsample in (None, "none") or (subsample == "auto" and cloud.n <= n_landmarks)
+    if whole:
+        if cloud.n > DENSE_LIMIT:
+            raise InputError(
+                f"{cloud.where}: subsample={subsample!r} on {cloud.n} points read by blocks "
+                "would hold the whole layer; use subsample='auto' (landmarks)"
+            )
+        return None, None
+    if metric != "euclidean":
+        raise InputError(
+            f"{cloud.where}: metric={metric!r} is not available for a layer read by blocks "
+            "(out of core); use metric='euclidean'"
+        )
+    with _client(scheduler) as client:
+        space = ChunkedEuclidean(cloud, scheduler=client)
+        if subsample == "random":
+            sub = space.random(n_landmarks, 0 if random_state is None else random_state)
+        else:
+            sub = space.maxmin(n_landmarks, random_state)
+    space.map = None  # the client is closed; the space still answers matrix() from held rows
+    return space, sub
+
+
+@contextlib.contextmanager
+def _client(scheduler):
+    """A Dask client for the passes of one computation (opened here if given by address)."""
+    if scheduler is None:
+        yield None
+        return
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    try:
+        client = Client(scheduler, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def _sparse_matrix(space, thresh: float):
     """Edges not longer than ``thresh`` of the whole cloud, as a sparse matrix (exact, large n)."""
     import scipy.sparse as sp
@@ -310,6 +363,7 @@ def compute_persistence(
     n_threads: int = 1,
     random_state: int | np.random.Generator | None = None,
     infinity_values: float | None = None,
+    scheduler: Any = None,
 ) -> PersistenceResult:
     """Vietoris–Rips persistence diagram of one point cloud, with its error bound.
 
@@ -345,6 +399,15 @@ def compute_persistence(
     infinity_values : float or None
         Death given to bars still alive at the threshold (giotto-tda's parameter); None: the
         threshold (``inf`` for the full filtration, where only essential bars stay alive).
+    scheduler : str, distributed.Client, distributed.LocalCluster or None
+        For a :class:`~tda_nn.homology.chunked.ChunkedCloud` only: run its passes on this Dask
+        cluster (same result as without).
+
+    A :class:`~tda_nn.homology.chunked.ChunkedCloud` (a layer read by blocks of rows, see
+    :func:`~tda_nn.homology.chunked.open_chunked`) is subsampled out of core
+    (:mod:`tda_nn.homology.outofcore`, Euclidean metric): the same landmarks, covering radius,
+    masses and diagram as the in-memory path, up to float32 rounding of the distances the greedy
+    choice compares, in memory bounded by one block plus the candidates.
 
     Returns
     -------
@@ -358,10 +421,15 @@ def compute_persistence(
         or np.isnan(infinity_values)
     ):
         raise InputError(f"infinity_values must be a number or None, got {infinity_values!r}")
-    X = check_cloud(cloud, metric)
-
-    space = metric_space(X, metric, metric_params)
-    sub = _choose_subsample(space, subsample, int(n_landmarks), random_state)
+    if isinstance(cloud, ChunkedCloud):
+        space, sub = _chunked_subsample(cloud, metric, subsample, int(n_landmarks),
+                                        random_state, scheduler)
+        if space is None:  # small enough to be used whole: the in-memory path
+            cloud = cloud.rows(np.arange(cloud.n))
+    if not isinstance(cloud, ChunkedCloud):
+        X = check_cloud(cloud, metric)
+        space = metric_space(X, metric, metric_params)
+        sub = _choose_subsample(space, subsample, int(n_landmarks), random_state)
     D, thresh = _distances(space, sub, thresh)
     if collapse_edges == "auto":
         collapse = bool(dims[-1] >= 2 and np.isfinite(thresh))

@@ -1,0 +1,314 @@
+"""Landmarks of a cloud bigger than memory: maxmin and random subsamples by blocks of rows.
+
+The in-memory maxmin (:func:`tda_nn.homology.subsample.maxmin_landmarks`) needs one full pass
+over the cloud per landmark. Here the cloud (a :class:`~tda_nn.homology.chunked.ChunkedCloud`) is
+read once per *batch* of landmarks, and the greedy choice stays exact:
+
+1. Pass 1 sums the rows (the centroid), pass 2 the squared norms of the centred rows; the first
+   landmark is the point nearest the centroid (as in memory) or a seeded random point.
+2. A *full pass* applies the landmarks chosen since the last one to every point (its distance to
+   the nearest landmark ``mind`` and the landmark that owns it, ties to the earlier one, as in
+   memory) and keeps in memory the ``T`` points with the largest ``mind`` (the *candidates*, by
+   ``(-mind, index)``; ``T`` fills ``candidate_bytes``), and ``tau``, the largest ``mind`` of all
+   the other points.
+3. Landmarks are then chosen among the candidates alone, updating their ``mind`` in memory: as
+   ``mind`` only decreases, every other point stays ``<= tau``, so while the best candidate is
+   ``> tau`` it is the global farthest point (ties: the smaller index, as ``np.argmax``). When no
+   candidate is left above ``tau``, go to 2.
+4. A last full pass applies the last batch and computes the exact (float64) distance of every point
+   to its nearest landmark: the covering radius, the cell masses and radii.
+
+Distances for the choice are float32 (as in memory, where they come from a matrix-vector product;
+here from a matrix-matrix product), so the landmarks agree with the in-memory path up to float32
+rounding: a different choice needs two candidates whose distances differ by less than float32
+rounding. Given the landmarks, the covering radius, the cells (masses, radii) and the landmarks'
+distance matrix are computed as in memory, in float64, and agree bit for bit.
+
+Every pass is a map over blocks of pure functions (:func:`block_sum`, :func:`block_norms`,
+:func:`block_update`) followed by a reduction in block order on the caller's side, so the same
+code runs in this process or, with ``scheduler``, on a Dask cluster
+(:func:`tda_nn.execution.map_ordered`), with identical results.
+
+Memory: one block (``block_bytes``, float32, plus its float64 copy), the candidates
+(``candidate_bytes``) and 28 bytes per point (``mind``, ``owner``, squared norms, float64/int64).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tda_nn.errors import InputError
+from tda_nn.homology.chunked import ChunkedCloud
+from tda_nn.homology.metrics import pairwise_euclidean
+from tda_nn.homology.subsample import Subsample
+
+#: bytes of candidate rows (float32) held between full passes
+CANDIDATE_BYTES = 64 * 2**20
+
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+@dataclass
+class PassStats:
+    """How the out-of-core selection went: full passes over the cloud, and what they held."""
+
+    n_passes: int = 0
+    n_candidates: int = 0
+    batches: tuple[int, ...] = ()
+
+
+def _local_map(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterable[Any]:
+    return map(fn, tasks)
+
+
+def _mapper(scheduler: Any) -> Mapper:
+    if scheduler is None:
+        return _local_map
+    from tda_nn.execution import map_ordered
+
+    return functools.partial(map_ordered, scheduler=scheduler)
+
+
+# -- per-block pure functions (run where the block is read) ---------------------------------------
+def block_sum(cloud: ChunkedCloud, block: tuple[int, int]) -> np.ndarray:
+    """Column sums (float64) of one block, shape ``(n_features,)``."""
+    X = cloud.read(*block)
+    return X.sum(axis=0, dtype=np.float64)
+
+
+def block_norms(cloud: ChunkedCloud, shift: np.ndarray, block: tuple[int, int]) -> np.ndarray:
+    """Squared norms (float64) of the centred rows of one block, shape ``(rows,)``."""
+    E = np.asarray(cloud.read(*block), dtype=np.float64) - shift
+    return np.einsum("ij,ij->i", E, E)
+
+
+def _sqdist32(A32: np.ndarray, sqA: np.ndarray, B32: np.ndarray, sqB: np.ndarray) -> np.ndarray:
+    """float32 distances ``(len(A), len(B))`` from the centred float32 rows and their sq. norms."""
+    d2 = sqA[:, None] - 2.0 * (A32 @ B32.T) + sqB[None, :]
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def block_update(
+    cloud: ChunkedCloud,
+    shift: np.ndarray,
+    batch: np.ndarray,
+    k0: int,
+    cap: int,
+    landmarks: np.ndarray | None,
+    task: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> dict[str, Any]:
+    """Apply a batch of landmarks to one block; keep its ``cap`` farthest rows.
+
+    Parameters
+    ----------
+    batch : ndarray of shape (b, n_features)
+        Raw rows of the landmarks chosen since the last pass (numbers ``k0 .. k0 + b - 1``).
+    landmarks : ndarray of shape (m, n_features) or None
+        Centred float64 rows of all landmarks, on the last pass only: then the exact distance of
+        every row to its nearest landmark is returned too.
+    task : (block, mind, owner, sq, landmark_positions)
+        The block's ``(start, stop)``, its ``mind`` (float64), ``owner`` (int64), squared norms
+        (float64) and the positions in the block of landmark rows (for the exact distances).
+
+    Returns
+    -------
+    dict with ``mind``, ``owner``, ``top`` (global indices of ``cap`` rows of largest ``mind``),
+    ``rows`` (their raw rows) and, on the last pass, ``cover`` and ``cell`` (exact distance to the
+    nearest landmark, float64, and its number, ties to the earlier one; landmark rows: 0).
+    """
+    (start, stop), mind, owner, sq, own_rows = task
+    X = cloud.read(start, stop)
+    E = np.asarray(X, dtype=np.float64) - shift
+    E32 = E.astype(np.float32)
+    sq32 = np.einsum("ij,ij->i", E32, E32)
+    B32 = (np.asarray(batch, dtype=np.float64) - shift).astype(np.float32)
+    sqB = np.einsum("ij,ij->i", B32, B32)
+    d = _sqdist32(E32, sq32, B32, sqB)
+    best = d.min(axis=1)
+    closer = best < mind
+    mind = mind.copy()
+    owner = owner.copy()
+    owner[closer] = k0 + d.argmin(axis=1)[closer]
+    mind[closer] = best[closer]
+    out: dict[str, Any] = {"mind": mind, "owner": owner}
+    # any rows of large mind will do: the caller reads the candidates it lacks
+    keep = np.argpartition(-mind, cap - 1)[:cap] if 0 < cap < len(mind) else np.arange(
+        len(mind) if cap else 0)
+    out["top"] = start + keep
+    out["rows"] = X[keep]
+    if landmarks is not None:
+        sqL = np.einsum("ij,ij->i", landmarks, landmarks)
+        d2 = np.maximum(sq[:, None] + sqL[None, :] - 2.0 * (E @ landmarks.T), 0.0)
+        cell = d2.argmin(axis=1)
+        cover = np.sqrt(d2[np.arange(len(d2)), cell])
+        cover[own_rows] = 0.0
+        out["cover"], out["cell"] = cover, cell
+    return out
+
+
+# -- the driver -----------------------------------------------------------------------------------
+class ChunkedEuclidean:
+    """Euclidean distances over a :class:`ChunkedCloud`, computed by passes over its blocks.
+
+    Mirrors what :class:`~tda_nn.homology.metrics.EuclideanSpace` gives the unit (``n``, ``name``,
+    ``matrix(idx)``, ``error_bound``) plus the out-of-core subsamples.
+    """
+
+    name = "euclidean"
+
+    def __init__(self, cloud: ChunkedCloud, *, scheduler: Any = None,
+                 candidate_bytes: int = CANDIDATE_BYTES) -> None:
+        self.cloud = cloud
+        self.n, self.d = cloud.shape
+        self.map = _mapper(scheduler)
+        self.candidate_bytes = int(candidate_bytes)
+        self.blocks = cloud.blocks()
+        self.stats = PassStats()
+        total = np.zeros(self.d)
+        for part in self.map(functools.partial(block_sum, cloud), self.blocks):
+            total += part
+        self.shift = total / self.n
+        self.sq = np.concatenate(
+            list(self.map(functools.partial(block_norms, cloud, self.shift), self.blocks))
+        )
+        self._rows: dict[int, np.ndarray] = {}
+
+    # the unit's questions
+    def exact_rows(self, idx: np.ndarray) -> np.ndarray:
+        """Centred float64 rows ``idx``, shape ``(len(idx), n_features)`` (read if not held)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        missing = np.array([i for i in idx if int(i) not in self._rows], dtype=np.int64)
+        if len(missing):
+            for i, row in zip(missing, self.cloud.rows(missing), strict=True):
+                self._rows[int(i)] = row
+        raw = np.stack([self._rows[int(i)] for i in idx])
+        return np.asarray(raw, dtype=np.float64) - self.shift
+
+    def matrix(self, idx: np.ndarray) -> np.ndarray:
+        """Exact pairwise distances of the points ``idx``, shape ``(m, m)``."""
+        return pairwise_euclidean(self.exact_rows(idx))
+
+    def error_bound(self, covering_radius: float) -> float:
+        return 2.0 * covering_radius
+
+    # passes
+    def _pass(self, mind, owner, batch_rows, k0, cap, landmarks=None, landmark_idx=()):
+        pos = np.asarray(landmark_idx, dtype=np.int64)
+        tasks = []
+        for start, stop in self.blocks:
+            own = pos[(pos >= start) & (pos < stop)] - start
+            tasks.append(((start, stop), mind[start:stop], owner[start:stop],
+                          self.sq[start:stop], own))
+        fn = functools.partial(block_update, self.cloud, self.shift, batch_rows, k0, cap,
+                               landmarks)
+        tops, rows = [], []
+        for (start, stop), part in zip(self.blocks, self.map(fn, tasks), strict=True):
+            mind[start:stop] = part["cover"] if landmarks is not None else part["mind"]
+            owner[start:stop] = part["cell"] if landmarks is not None else part["owner"]
+            tops.append(part["top"])
+            rows.append(part["rows"])
+        self.stats.n_passes += 1
+        return np.concatenate(tops), np.concatenate(rows)
+
+    def _candidates(self, mind, top, top_rows, n_cand):
+        """The ``n_cand`` points of largest ``mind`` (by ``(-mind, index)``), sorted by index,
+        their raw rows, and ``tau`` (the largest ``mind`` of the other points)."""
+        if n_cand >= self.n:
+            chosen = np.arange(self.n)
+            tau = -np.inf
+        else:
+            order = np.lexsort((np.arange(self.n), -mind))
+            chosen = np.sort(order[:n_cand])
+            tau = float(mind[order[n_cand]])
+        where = {int(i): r for i, r in zip(top, top_rows, strict=True)}
+        missing = np.array([i for i in chosen if int(i) not in where], dtype=np.int64)
+        if len(missing):
+            for i, r in zip(missing, self.cloud.rows(missing), strict=True):
+                where[int(i)] = r
+        rows = np.stack([where[int(i)] for i in chosen])
+        return chosen, rows, tau
+
+    def maxmin(self, n_landmarks: int, random_state: Any = None) -> Subsample:
+        """Greedy farthest-point landmarks, as :func:`~tda_nn.homology.subsample.maxmin_landmarks`.
+
+        Returns
+        -------
+        Subsample
+            Indices in greedy order, exact covering radius, masses and cell radii.
+        """
+        n, m = self.n, int(n_landmarks)
+        if m < 1:
+            raise InputError(f"n_landmarks must be >= 1, got {n_landmarks!r}")
+        if m >= n:
+            return Subsample(np.arange(n), 0.0, "none")
+        if random_state is None:
+            first = int(np.argmin(self.sq))
+        else:
+            first = int(np.random.default_rng(random_state).integers(n))
+        n_cand = int(min(n, max(1024, self.candidate_bytes // (4 * self.d))))
+        self.stats.n_candidates = n_cand
+        cap = lambda rows: int(min(rows, np.ceil(1.5 * n_cand * rows / n) + 16))  # noqa: E731
+        mind = np.full(n, np.inf)
+        owner = np.zeros(n, dtype=np.int64)
+        idx = [first]
+        batch = [self.cloud.rows(np.array([first]))[0]]
+        self._rows[first] = batch[0]
+        batches = []
+        while len(idx) < m:
+            top, top_rows = self._pass(
+                mind, owner, np.stack(batch), len(idx) - len(batch),
+                cap(max(b[1] - b[0] for b in self.blocks)),
+            )
+            batches.append(len(batch))
+            cand, raw, tau = self._candidates(mind, top, top_rows, n_cand)
+            C32 = (np.asarray(raw, dtype=np.float64) - self.shift).astype(np.float32)
+            sqC = np.einsum("ij,ij->i", C32, C32)
+            cm = mind[cand].copy()
+            batch = []
+            while len(idx) < m:
+                j = int(np.argmax(cm))
+                if not cm[j] > tau:
+                    break
+                idx.append(int(cand[j]))
+                batch.append(raw[j])
+                self._rows[int(cand[j])] = raw[j]
+                dj = np.sqrt(np.maximum(sqC - 2.0 * (C32 @ C32[j]) + sqC[j], 0.0))
+                np.minimum(cm, dj, out=cm)
+                alive = cm > tau
+                if not alive.any():
+                    break
+                if alive.sum() < len(cm) // 2:
+                    cand, raw, C32, sqC, cm = (a[alive] for a in (cand, raw, C32, sqC, cm))
+            if not batch:  # cannot happen: the best candidate is the global farthest point
+                raise RuntimeError("out-of-core maxmin made no progress")
+        landmarks = self.exact_rows(np.array(idx))
+        self._pass(mind, owner, np.stack(batch), len(idx) - len(batch), 0, landmarks, idx)
+        batches.append(len(batch))
+        self.stats.batches = tuple(batches)
+        index = np.asarray(idx, dtype=np.int64)
+        owner[index] = np.arange(m)
+        radius = float(mind.max())
+        masses = np.bincount(owner, minlength=m).astype(np.int64)
+        radii = np.zeros(m)
+        np.maximum.at(radii, owner, mind)
+        return Subsample(index, radius, "maxmin", masses, radii)
+
+    def random(self, n_points: int, random_state: Any = 0) -> Subsample:
+        """``n_points`` uniform random rows (as :func:`~tda_nn.homology.subsample.random_subsample`)."""
+        n, m = self.n, int(n_points)
+        if m < 1:
+            raise InputError(f"n_landmarks must be >= 1, got {n_points!r}")
+        if m >= n:
+            return Subsample(np.arange(n), 0.0, "none")
+        rng = np.random.default_rng(random_state)
+        idx = np.sort(rng.choice(n, size=m, replace=False))
+        landmarks = self.exact_rows(idx)
+        mind = np.zeros(n)
+        owner = np.zeros(n, dtype=np.int64)
+        self._pass(mind, owner, landmarks[:1] + self.shift, 0, 0, landmarks, idx)
+        return Subsample(idx, float(mind.max()), "random")
