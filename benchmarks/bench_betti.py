@@ -197,6 +197,25 @@ def _header(args, methods, n_clouds) -> list[str]:
     ]
 
 
+def case_bootstrap(rows: list[dict], j: int, n_boot: int = 5000, seed: int = 0
+                   ) -> tuple[float, float]:
+    """95% percentile interval of the share of right answers of method ``j``, resampling whole
+    cases (the seeds of one case are not independent clouds)."""
+    by_case: dict[int, list[bool]] = {}
+    for r in rows:
+        by_case.setdefault(r["case"], []).append(
+            is_right(r["answers"][j], betti_suite.CASES[r["case"]].truth))
+    groups = list(by_case.values())
+    if not groups:
+        return float("nan"), float("nan")
+    right = np.array([sum(g) for g in groups], dtype=float)
+    size = np.array([len(g) for g in groups], dtype=float)
+    pick = np.random.default_rng(seed).integers(len(groups), size=(n_boot, len(groups)))
+    share = right[pick].sum(axis=1) / size[pick].sum(axis=1)
+    lo, hi = np.percentile(share, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def report(rows: list[dict], methods: tuple[str, ...], label: str) -> list[str]:
     cases = betti_suite.CASES
     out: list[str] = []
@@ -244,8 +263,10 @@ def report(rows: list[dict], methods: tuple[str, ...], label: str) -> list[str]:
         ok = sum(is_right(r["answers"][j], cases[r["case"]].truth) for r in rows)
         nh = [r for r in rows if not cases[r["case"]].hard]
         okh = sum(is_right(r["answers"][j], cases[r["case"]].truth) for r in nh)
+        lo, hi = case_bootstrap(rows, j)
         out.append(f"  {'all':12s} {ok:4d}/{len(rows):<4d} right  {100 * ok / max(len(rows), 1):5.1f}%"
-                   f"   (not hard: {okh}/{len(nh)})")
+                   f"   (not hard: {okh}/{len(nh)}); 95% interval {100 * lo:.1f}-{100 * hi:.1f}% "
+                   "(bootstrap over cases)")
         blobs = [r for r in rows if cases[r["case"]].category == "blob"]
         fp = sum(is_over(r["answers"][j], cases[r["case"]].truth) for r in blobs)
         over = sum(is_over(r["answers"][j], cases[r["case"]].truth) for r in rows)
