@@ -133,6 +133,16 @@ def _components(diagram: np.ndarray, jump: float) -> tuple[int, float]:
     return s, rho
 
 
+def _h0_gaps(d: np.ndarray, jump: float) -> tuple[np.ndarray, float]:
+    """Mask of the H0 bars that are gaps between pieces (the longest ones), and ``rho``."""
+    n_gaps, rho = _components(d, jump)
+    out = np.zeros(len(d), dtype=bool)
+    h0 = np.flatnonzero((d[:, 2] == 0) & (d[:, 0] < d[:, 1]))
+    if n_gaps:
+        out[h0[np.argsort(-d[h0, 1], kind="stable")[:n_gaps]]] = True
+    return out, rho
+
+
 def resolution(diagram: np.ndarray, jump: float = JUMP) -> float:
     """The resolution ``rho`` of one diagram: its largest H0 death that is not a gap.
 
@@ -194,15 +204,11 @@ def significant_bars(
         raise InputError(
             f"persistence_factors must be non-negative numbers, got {persistence_factors!r}"
         )
-    n_gaps, estimate = _components(d, jump)
+    out, estimate = _h0_gaps(d, jump)
     if rho is None:
         rho = estimate
     alive = d[:, 0] < d[:, 1]
     dims = d[:, 2].astype(int)
-    out = np.zeros(len(d), dtype=bool)
-    h0 = np.flatnonzero(alive & (dims == 0))
-    if n_gaps:
-        out[h0[np.argsort(-d[h0, 1], kind="stable")[:n_gaps]]] = True
     higher = alive & (dims > 0)
     if np.isnan(rho):
         if higher.any():
@@ -228,13 +234,9 @@ def tested_bars(
     from tda_nn.features.universal_null import universal_null_test
 
     d = np.asarray(diagram, dtype=np.float64)
-    out = np.zeros(len(d), dtype=bool)
+    out, _ = _h0_gaps(d, jump)
     alive = d[:, 0] < d[:, 1]
     dims = d[:, 2].astype(int)
-    n_gaps, _ = _components(d, jump)
-    h0 = np.flatnonzero(alive & (dims == 0))
-    if n_gaps:
-        out[h0[np.argsort(-d[h0, 1], kind="stable")[:n_gaps]]] = True
     for k in np.unique(dims[dims > 0]):
         rows = np.flatnonzero(alive & (dims == k))
         out[rows] = universal_null_test(d[rows, :2], alpha=alpha, correction=correction).significant
@@ -315,13 +317,11 @@ def betti_numbers(
     for i, d in enumerate(D):
         if method == "test":
             keep = tested_bars(d, alpha=alpha, correction=correction, jump=jump)
-            for j, k in enumerate(dims):
-                out[i, j] = np.count_nonzero(keep & (d[:, 2] == k))
-            continue
-        keep = significant_bars(
-            d, birth_window=birth_window, persistence_factors=persistence_factors, jump=jump,
-            rho=resolution, distance_power=distance_power,
-        )
+        else:
+            keep = significant_bars(
+                d, birth_window=birth_window, persistence_factors=persistence_factors, jump=jump,
+                rho=resolution, distance_power=distance_power,
+            )
         for j, k in enumerate(dims):
             out[i, j] = np.count_nonzero(keep & (d[:, 2] == k))
     if reduced_homology and 0 in dims:

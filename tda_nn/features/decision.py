@@ -48,9 +48,9 @@ import numpy as np
 from tda_nn.errors import InputError
 from tda_nn.features.components import count_components
 from tda_nn.features.universal_null import (
-    EULER_GAMMA,
     MIN_BARS,
-    RIPS_A,
+    persistence_ratios,
+    universal_null_pvalues,
     universal_null_test,
 )
 
@@ -140,16 +140,11 @@ def _gate(bars: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Bars whose uncorrected universal-null p-value is below :data:`RULE_GATE_P`, the null's
     location estimated from the bars the rule does *not* count (so that the candidates do not
     pull it up); all True when fewer than ``MIN_BARS`` such bars exist."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = bars[:, 1] / bars[:, 0]
-    ok = (bars[:, 0] > 0) & np.isfinite(ratio) & (ratio > 1)
-    noise = ok & ~candidates
-    if np.count_nonzero(noise) < MIN_BARS:
+    _, testable = persistence_ratios(bars)
+    if np.count_nonzero(testable & ~candidates) < MIN_BARS:
         return np.ones(len(bars), dtype=bool)
-    loglog = np.full(len(bars), -np.inf)
-    loglog[ok] = np.log(np.log(ratio[ok]))
-    ell = RIPS_A * (loglog - loglog[noise].mean()) - EULER_GAMMA
-    return np.exp(-np.exp(ell)) < RULE_GATE_P
+    p = universal_null_pvalues(bars, reference=~candidates)
+    return np.nan_to_num(p, nan=1.0) < RULE_GATE_P
 
 
 def _pieces(result, diagram: np.ndarray):
@@ -243,12 +238,12 @@ def decide_betti(
             gate = _gate(d[rows, :2], alone)
             betti = int(np.count_nonzero(by_test | (alone & gate)))
         else:  # too few bars for the test: the rule, or a ratio no noise bar reached
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = d[rows, 1] / d[rows, 0]
+            ratio, _ = persistence_ratios(d[rows, :2])
             long_ratio = (d[rows, 0] > 0) & (ratio >= FEW_BARS_RATIO) & (k == 1)
             betti = int(np.count_nonzero(strict_rule[rows] | long_ratio))
-        strict = universal_null_test(d[rows, :2], alpha=alpha * CERTAIN_ALPHA_FACTOR,
-                                     correction="bonferroni").significant
+        # the test at alpha / 100, Bonferroni, from the p-values already computed
+        level = alpha * CERTAIN_ALPHA_FACTOR / max(test.n_tested, 1)
+        strict = (test.n_tested > 0) & (np.nan_to_num(test.p_values, nan=1.0) < level)
         long = (d[rows, 1] - d[rows, 0]) > 2 * float(result.error_bound)
         sure = min(int(np.count_nonzero(strict & long)), betti)
         dec = DimDecision(k, betti, method, n_test, n_rule, test.n_tested, test.threshold,

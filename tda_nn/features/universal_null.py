@@ -54,6 +54,7 @@ __all__ = [
     "RIPS_A",
     "BarTest",
     "left_gumbel_cdf",
+    "persistence_ratios",
     "universal_null_test",
     "universal_null_pvalues",
 ]
@@ -71,7 +72,22 @@ def left_gumbel_cdf(x) -> np.ndarray:
     return -np.expm1(-np.exp(np.asarray(x, dtype=np.float64)))
 
 
-def universal_null_pvalues(bars, A: float = RIPS_A) -> np.ndarray:
+def persistence_ratios(bars) -> tuple[np.ndarray, np.ndarray]:
+    """``death / birth`` of each bar of shape (n_bars, 2), and which bars can be tested.
+
+    Returns
+    -------
+    ratio : ndarray of shape (n_bars,)
+    testable : ndarray of shape (n_bars,) of bool
+        ``birth > 0``, finite ratio, ``ratio > 1``.
+    """
+    b = np.asarray(bars, dtype=np.float64).reshape(-1, 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = b[:, 1] / b[:, 0]
+    return ratio, (b[:, 0] > 0) & np.isfinite(ratio) & (ratio > 1)
+
+
+def universal_null_pvalues(bars, A: float = RIPS_A, reference=None) -> np.ndarray:
     """p-values of the finite bars of ONE homology dimension under the universal null.
 
     Parameters
@@ -80,23 +96,24 @@ def universal_null_pvalues(bars, A: float = RIPS_A) -> np.ndarray:
         ``(birth, death)`` rows of one dimension (k >= 1).
     A : float
         Slope of the standardisation: 1 for Vietoris–Rips, 0.5 for Čech / alpha complexes.
+    reference : array-like of shape (n_bars,) of bool, or None
+        Bars whose mean ``log log pi`` locates the null (``B``); None: every testable bar, as
+        in the paper. Untestable bars are never used.
 
     Returns
     -------
     ndarray of shape (n_bars,)
         ``exp(-exp(l))`` per bar; NaN for bars that are not tested (birth <= 0, infinite death,
-        ``death / birth <= 1``). All NaN when fewer than two bars can be tested.
+        ``death / birth <= 1``). All NaN when fewer than two reference bars can be tested.
     """
-    b = np.asarray(bars, dtype=np.float64).reshape(-1, 2)
-    out = np.full(len(b), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = b[:, 1] / b[:, 0]
-    ok = (b[:, 0] > 0) & np.isfinite(ratio) & (ratio > 1)
-    if np.count_nonzero(ok) < 2:
+    ratio, ok = persistence_ratios(bars)
+    out = np.full(len(ratio), np.nan)
+    ref = ok if reference is None else ok & np.asarray(reference, dtype=bool)
+    if np.count_nonzero(ref) < 2:
         return out
     loglog = np.log(np.log(ratio[ok]))
-    ell = A * (loglog - loglog.mean()) - EULER_GAMMA
-    out[ok] = np.exp(-np.exp(ell))
+    centre = np.log(np.log(ratio[ref])).mean()
+    out[ok] = np.exp(-np.exp(A * (loglog - centre) - EULER_GAMMA))
     return out
 
 
