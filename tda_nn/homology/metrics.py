@@ -275,6 +275,14 @@ class PrecomputedSpace:
     def nearest(self, idx: np.ndarray) -> np.ndarray:
         return self.D[:, np.asarray(idx)].min(axis=1)
 
+    def nearest_owner(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from every point to its nearest point of ``idx`` and its position in ``idx``
+        (ties to the earlier one)."""
+        sub = self.D[:, np.asarray(idx)]
+        owner = sub.argmin(axis=1)
+        owner[np.asarray(idx)] = np.arange(len(idx))
+        return sub[np.arange(self.n), owner], owner
+
     def matrix(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx)
         return self.D[np.ix_(idx, idx)]

@@ -45,7 +45,7 @@ import numpy as np
 from tda_nn.errors import InputError
 from tda_nn.homology.chunked import ChunkedCloud
 from tda_nn.homology.metrics import pairwise_euclidean
-from tda_nn.homology.subsample import Subsample
+from tda_nn.homology.subsample import Subsample, landmark_cells, random_indices
 
 #: bytes of candidate rows (float32) held between full passes
 CANDIDATE_BYTES = 64 * 2**20
@@ -292,21 +292,14 @@ class ChunkedEuclidean:
         self.stats.batches = tuple(batches)
         index = np.asarray(idx, dtype=np.int64)
         owner[index] = np.arange(m)
-        radius = float(mind.max())
-        masses = np.bincount(owner, minlength=m).astype(np.int64)
-        radii = np.zeros(m)
-        np.maximum.at(radii, owner, mind)
-        return Subsample(index, radius, "maxmin", masses, radii)
+        return landmark_cells(index, mind, owner, "maxmin")
 
     def random(self, n_points: int, random_state: Any = 0) -> Subsample:
         """``n_points`` uniform random rows (as :func:`~tda_nn.homology.subsample.random_subsample`)."""
-        n, m = self.n, int(n_points)
-        if m < 1:
-            raise InputError(f"n_landmarks must be >= 1, got {n_points!r}")
-        if m >= n:
+        n = self.n
+        idx = random_indices(n, n_points, random_state)
+        if idx is None:
             return Subsample(np.arange(n), 0.0, "none")
-        rng = np.random.default_rng(random_state)
-        idx = np.sort(rng.choice(n, size=m, replace=False))
         landmarks = self.exact_rows(idx)
         mind = np.zeros(n)
         owner = np.zeros(n, dtype=np.int64)

@@ -114,23 +114,51 @@ def maxmin_landmarks(
     idx = np.empty(m, dtype=np.int64)
     idx[0] = first
     mind = np.array(space.row(first), dtype=np.float64)  # a copy: rows may be views
-    owner = np.zeros(n, dtype=np.int64)
+    exact_cells = hasattr(space, "nearest_owner")  # else the cells come from the rows seen here
+    owner = None if exact_cells else np.zeros(n, dtype=np.int64)
     for k in range(1, m):
         j = int(np.argmax(mind))
         idx[k] = j
         row = space.row(j)
-        closer = row < mind
-        owner[closer] = k
+        if owner is not None:
+            owner[row < mind] = k
         np.minimum(mind, row, out=mind)
-    if hasattr(space, "nearest_owner"):  # exact (float64) cells, as the out-of-core path
+    if exact_cells:  # exact (float64) cells, as the out-of-core path
         mind, owner = space.nearest_owner(idx)
     else:
         owner[idx] = np.arange(m)
+    return landmark_cells(idx, mind, owner, "maxmin")
+
+
+def landmark_cells(idx: np.ndarray, mind: np.ndarray, owner: np.ndarray, method: str) -> Subsample:
+    """A subsample with its covering radius, masses and cell radii.
+
+    Parameters
+    ----------
+    idx : ndarray of shape (m,)
+        The chosen points.
+    mind : ndarray of shape (n,)
+        Exact distance of every point to its nearest chosen point.
+    owner : ndarray of shape (n,)
+        Position in ``idx`` of that nearest point.
+    method : str
+    """
+    m = len(idx)
     masses = np.bincount(owner, minlength=m).astype(np.int64)
     radii = np.zeros(m)
     np.maximum.at(radii, owner, mind)
-    radius = float(mind.max()) if hasattr(space, "nearest_owner") else _radius(space, idx)
-    return Subsample(idx, radius, "maxmin", masses, radii)
+    return Subsample(np.asarray(idx, dtype=np.int64), float(mind.max()), method, masses, radii)
+
+
+def random_indices(n: int, n_points: int, random_state) -> np.ndarray | None:
+    """``n_points`` of ``range(n)`` drawn uniformly without replacement, sorted; None when
+    ``n_points >= n`` (the whole cloud)."""
+    m = int(n_points)
+    if m < 1:
+        raise InputError(f"n_landmarks must be >= 1, got {n_points!r}")
+    if m >= n:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n, size=m, replace=False))
 
 
 def random_subsample(
@@ -142,12 +170,7 @@ def random_subsample(
     -------
     Subsample
     """
-    n = space.n
-    m = int(n_points)
-    if m < 1:
-        raise InputError(f"n_landmarks must be >= 1, got {n_points!r}")
-    if m >= n:
-        return Subsample(np.arange(n), 0.0, "none")
-    rng = np.random.default_rng(random_state)
-    idx = np.sort(rng.choice(n, size=m, replace=False))
+    idx = random_indices(space.n, n_points, random_state)
+    if idx is None:
+        return Subsample(np.arange(space.n), 0.0, "none")
     return Subsample(idx, _radius(space, idx), "random")
