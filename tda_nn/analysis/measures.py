@@ -66,7 +66,8 @@ def auto_decisions(result, params: TopologyParams, power: float = 1.0) -> list:
 
     A second look was tried (twice the landmarks where the test and the rule disagree on H1) and
     scored worse on the calibration split of ``benchmarks/betti_suite.py`` (185 vs 190 of 224
-    right), so the decision is taken on the first diagram.
+    right with ``bench_betti.py`` while that code existed; it was removed, so the figure cannot
+    be rerun from this tree), so the decision is taken on the first diagram.
     """
     from tda_nn.features.decision import decide_betti
 
