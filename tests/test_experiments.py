@@ -11,13 +11,13 @@ import pytest
 from tda_nn.errors import InputError
 from tda_nn.experiments.findings import (
     analyse,
-    bootstrap_difference,
-    bootstrap_mean,
     class_complexity,
+    estimate,
     finding_activation,
     finding_depth,
     finding_simplification,
     finding_training,
+    group_test,
     profile_summary,
     run_profiles,
     spearman,
@@ -65,19 +65,22 @@ def _runs(spec, step=100, dataset="toy"):
 
 
 # -- uncertainty -----------------------------------------------------------------------------------
-def test_bootstrap_mean_constant_and_spread():
-    r = bootstrap_mean([2.0, 2.0, 2.0, np.nan])
-    assert r == {"estimate": 2.0, "ci_low": 2.0, "ci_high": 2.0, "n": 3}
-    r = bootstrap_mean(np.arange(10.0))
+def test_estimate_constant_and_spread():
+    r = estimate([2.0, 2.0, 2.0, np.nan])
+    assert (r["estimate"], r["ci_low"], r["ci_high"], r["n"]) == (2.0, 2.0, 2.0, 3)
+    assert np.isnan(r["p_value"]) and r["method"] == "t"      # an estimate, not a test
+    r = estimate(np.arange(10.0))
     assert r["estimate"] == pytest.approx(4.5)
-    assert 2.5 < r["ci_low"] < 4.5 < r["ci_high"] < 6.5
-    assert bootstrap_mean([])["n"] == 0
+    half = 2.2621571628 * np.std(np.arange(10.0), ddof=1) / np.sqrt(10)     # t(0.975, 9) * se
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((4.5 - half, 4.5 + half))
+    assert estimate([])["n"] == 0
 
 
-def test_bootstrap_difference_separated_groups():
-    r = bootstrap_difference([5.0, 5.1, 4.9], [1.0, 1.1, 0.9])
+def test_group_test_separated_groups():
+    r = group_test([5.0, 5.1, 4.9], [1.0, 1.1, 0.9])
     assert r["estimate"] == pytest.approx(4.0)
-    assert 3.8 <= r["ci_low"] <= r["ci_high"] <= 4.2
+    assert 3.7 <= r["ci_low"] <= r["ci_high"] <= 4.3
+    assert r["p_value"] < 1e-4
 
 
 def test_spearman_known_values():
@@ -310,12 +313,13 @@ def test_training_timing_relative_to_input():
     assert np.isnan(t["t_topology"])          # C_start = 1 <= C_end = 1: no absolute drop
 
 
-def test_trained_runs_are_chosen_per_dataset():
+def test_only_runs_that_met_the_training_criterion_enter():
     from tda_nn.experiments.findings import _trained
 
     runs = pd.DataFrame({"dataset": ["a", "a", "b"], "run": ["x", "y", "z"],
                          "reached_target": [True, False, False]})
-    assert sorted(_trained(runs)["run"]) == ["x", "z"]
+    # dataset b, where no run reached its target, no longer falls back to its untrained runs
+    assert sorted(_trained(runs)["run"]) == ["x"]
 
 
 def test_verdict_section_html_escapes_and_finds(tmp_path):
@@ -332,3 +336,91 @@ def test_verdict_section_html_escapes_and_finds(tmp_path):
     (tmp_path / "d1").mkdir()
     assert find_verdict(tmp_path / "d1") == items
     assert find_verdict(tmp_path / "results" / "x") is None
+
+
+# -- decision rules (issue #14) ------------------------------------------------------------------------
+def _case(finding, dataset, protocol, quantity, est, lo, hi, p, n=6):
+    return {"finding": finding, "dataset": dataset, "protocol": protocol, "quantity": quantity,
+            "estimate": est, "ci_low": lo, "ci_high": hi, "n": n, "p_value": p}
+
+
+def test_relu_tanh_verdict_is_inconclusive_when_the_interval_spans_zero():
+    # old code said "no" for any estimate <= 0, against its own rule ("otherwise inconclusive")
+    findings = pd.DataFrame([_case("2_activation", "d1", "knn", "area_tanh_minus_relu",
+                                   -0.05, -0.15, 0.05, 0.3)])
+    item = verdict_activation(findings)
+    assert item["per_case"] == {"d1/knn": "inconclusive"} and item["signs"] == {"d1/knn": 0}
+    findings.loc[0, ["ci_high", "p_value"]] = [-0.01, 0.01]
+    assert verdict_activation(findings)["per_case"] == {"d1/knn": "no"}
+
+
+def test_correction_across_the_cases_of_a_claim():
+    from tda_nn.experiments.rules import correct_within_claims
+
+    rows = [_case("2_activation", d, "knn", "area_tanh_minus_relu", 0.1, 0.01, 0.2, 0.03)
+            for d in ("d1", "d2")]
+    findings = correct_within_claims(pd.DataFrame(rows))
+    assert findings["p_adjusted"].tolist() == pytest.approx([0.06, 0.06])   # Holm, 2 cases
+    item = verdict_activation(findings)
+    assert set(item["per_case"].values()) == {"inconclusive"}
+    assert "holm-corrected" in item["text"]
+
+
+def test_protocols_with_opposite_significant_signs_are_contradictory():
+    from tda_nn.experiments.verdict import verdict_protocol
+
+    rows = [_case("2_activation", "d1", "default", "area_tanh_minus_relu", -0.09, -0.17, -0.01,
+                  0.01),
+            _case("2_activation", "d1", "knn", "area_tanh_minus_relu", 0.16, 0.06, 0.26, 0.001),
+            _case("2_activation", "d2", "default", "area_tanh_minus_relu", 0.1, 0.05, 0.2, 0.001),
+            _case("2_activation", "d2", "knn", "area_tanh_minus_relu", 0.05, -0.1, 0.2, 0.4)]
+    item = verdict_protocol([verdict_activation(pd.DataFrame(rows))])
+    assert item["per_case"] == {"claim 2 on d1": "contradictory", "claim 2 on d2": "yes"}
+    assert item["held"] == "contradictory" and "contradict" in item["text"]
+
+
+def test_verdict_text_quotes_the_rule_constants():
+    from tda_nn.experiments import rules
+
+    profiles = {"a": [(9, 1), (2, 0), (1, 0)], "b": [(9, 1), (2, 0), (1, 0)]}
+    table, runs = _profile_table(profiles), _runs({"a": (1, "relu"), "b": (1, "relu")})
+    findings = rules.correct_within_claims(finding_simplification(class_complexity(table), runs))
+    text = verdict_simplification(findings)["text"]
+    assert rules.pct(rules.TRIVIAL_SHARE_HELD) in text and f"alpha = {rules.num(rules.ALPHA)}" in text
+    assert rules.CORRECTION in text
+
+
+def test_untrained_control_is_paired_with_its_trained_run():
+    rows = []
+    for run, last in (("a", 1), ("b", 2), ("c", 1)):
+        for step, out in ((0, 6), (100, last)):
+            for li, b0 in enumerate([10, 8, out]):
+                for cls in ("0", "1"):
+                    rows += _betti_rows("toy", "default", run, step, li - 1, cls, (b0, 0))
+    runs = _runs({"a": (1, "relu"), "b": (1, "relu"), "c": (1, "relu")})
+    res = finding_simplification(class_complexity(pd.DataFrame(rows)), runs).set_index("quantity")
+    assert res.loc["complexity_drop", "estimate"] == pytest.approx((9 + 8 + 9) / 3)
+    assert res.loc["complexity_last_layer_untrained", "estimate"] == 6
+    assert res.loc["complexity_drop_untrained", "estimate"] == 4
+    diff = res.loc["complexity_drop_trained_minus_untrained"]
+    assert diff["estimate"] == pytest.approx((5 + 4 + 5) / 3) and diff["n"] == 3
+    assert diff["p_value"] < 0.05
+
+
+def test_untrained_runs_stay_out_of_tracking_and_hunchback():
+    rows, metrics = [], []
+    for run in ("a", "b"):
+        for s, acc in enumerate([0.2, 0.5, 0.7, 0.9, 1.0]):
+            metrics.append({"dataset": "toy", "run": run, "step": 10 * s, "train_accuracy": acc,
+                            "test_accuracy": acc})
+            for li in range(-1, 2):
+                rows += _betti_rows("toy", "default", run, 10 * s, li, "all", (1, 0))
+                rows[-1]["linear_probe_accuracy"] = acc
+                rows[-1]["intrinsic_dimension"] = [2.0, 5.0, 1.0][li + 1]
+    runs = _runs({"a": (1, "relu"), "b": (1, "relu")}, step=40)
+    runs.loc[runs["run"] == "b", "reached_target"] = False
+    from tda_nn.experiments.findings import hunchback
+
+    m = layer_measures(pd.DataFrame(rows), pd.DataFrame(metrics))
+    assert tracking(m, runs)["n"].max() == 1      # n = 0 where rho is undefined
+    assert set(hunchback(m, runs)["n"]) == {1}

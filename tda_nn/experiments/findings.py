@@ -1,21 +1,28 @@
 """The findings of Naitzat et al. (2020) and the competing measures, as tidy results with uncertainty.
 
 Every function takes the tables of :mod:`tda_nn.experiments.tables` and returns a DataFrame of
-estimates. Uncertainty is over training runs (seeds): a percentile bootstrap of the mean over runs
-(2,000 resamples, seeded), reported as ``estimate, ci_low, ci_high, n`` (``n`` = runs). A per-run
-quantity is computed first, so classes and layers of one run never count as independent samples.
+estimates. Uncertainty is over training runs (seeds): the mean over runs with a 95% interval of
+the method :data:`tda_nn.experiments.rules.INTERVAL` (the t interval, chosen by the coverage
+simulation of :mod:`tda_nn.experiments.stats`), reported as ``estimate, ci_low, ci_high, n``
+(``n`` = runs) and ``method``. A per-run quantity is computed first, so classes and layers of one
+run never count as independent samples. Tested quantities (differences: paired where one run
+gives both values, Welch between groups of runs) also carry ``p_value`` (t test of 0) and
+``p_adjusted`` (corrected across the cases of the claim, :func:`rules.correct_within_claims`);
+the other rows leave them NaN. Only runs that reached their target training accuracy enter.
 
 Definitions (per run, at its last captured step unless said otherwise; ``C(p)`` is the mean over
 the class clouds, split by predicted label, of ``beta_0 + beta_1 + beta_2`` at relative depth
-``p``; the input is ``p = 0`` and the last captured layer ``p = 1``):
+``p``; the input is ``p = 0`` and the last captured layer ``p = 1``; the thresholds are constants
+of :mod:`tda_nn.experiments.rules`):
 
 - **remaining complexity** ``r(p) = (C(p) - 1) / (C(0) - 1)``: 1 at the input, 0 when every class
   is a single contractible piece (NaN when ``C(0) <= 1``: nothing to simplify);
 - **area** ``A = integral of r over [0, 1]`` (trapezoids over the captured layers): small when the
-  reduction happens early; **half depth**: the first ``p`` with ``r(p) <= 1/2``;
+  reduction happens early; **half depth**: the first ``p`` with ``r(p) <= REMAINING_HALF``;
 - **reduction centroid** ``sum_i p_i d_i / sum_i d_i`` with ``d_i = max(C(p_{i-1}) - C(p_i), 0)``:
   where in depth the reduction happens (1 = all in the last layer); **end share**: the share of
-  ``sum d_i`` at ``p_i > 0.75``; **contributing layers**: how many ``d_i`` carry at least 10% of it.
+  ``sum d_i`` at ``p_i > END_DEPTH``; **contributing layers**: how many ``d_i`` carry at least
+  ``CONTRIBUTING_SHARE`` of it.
 """
 
 from __future__ import annotations
@@ -25,52 +32,41 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from tda_nn.experiments.rules import (
+    ACCURACY_CROSSING,
+    CONTRIBUTING_SHARE,
+    END_DEPTH,
+    HUNCHBACK_MIN_RISE,
+    INTERVAL,
+    REMAINING_HALF,
+    correct_within_claims,
+)
+from tda_nn.experiments.stats import difference, mean_interval, paired_difference
 from tda_nn.experiments.tables import class_complexity, final_rows, layer_complexity
 
-N_BOOT = 2000
-SEED = 0
 ACTIVATION_ORDER = ("relu", "leaky_relu", "tanh")
+#: key of the accuracy-crossing time in training_timing, and the suffix of the findings' names
+ACC_KEY = f"t_acc_{ACCURACY_CROSSING:g}"
+ACC_TAG = f"acc{100 * ACCURACY_CROSSING:g}"
+#: the columns of the findings table, in order
+COLUMNS = ["finding", "dataset", "protocol", "quantity", "estimate", "ci_low", "ci_high", "n",
+           "p_value", "p_adjusted", "method"]
 
 
 # -- uncertainty ---------------------------------------------------------------------------------
-def bootstrap_mean(values: Sequence[float], n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, float]:
-    """Mean of ``values`` (NaN dropped) with a 95% percentile-bootstrap interval.
-
-    Returns
-    -------
-    dict with ``estimate, ci_low, ci_high, n`` (NaN interval for fewer than 2 values).
-    """
-    x = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
-    if len(x) == 0:
-        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
-    if len(x) == 1:
-        return {"estimate": float(x[0]), "ci_low": np.nan, "ci_high": np.nan, "n": 1}
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
-    return {"estimate": float(x.mean()), "ci_low": float(lo), "ci_high": float(hi), "n": len(x)}
+def estimate(values: Sequence[float]) -> dict[str, float | str]:
+    """Mean over runs (NaN dropped) with its interval; an estimate, not a test (``p_value`` NaN)."""
+    return {**mean_interval(values, INTERVAL), "p_value": np.nan}
 
 
-def bootstrap_difference(
-    a: Sequence[float], b: Sequence[float], n_boot: int = N_BOOT, seed: int = SEED
-) -> dict[str, float]:
-    """``mean(a) - mean(b)`` with a 95% percentile-bootstrap interval (groups resampled apart)."""
-    x = np.asarray([v for v in a if np.isfinite(v)], dtype=np.float64)
-    y = np.asarray([v for v in b if np.isfinite(v)], dtype=np.float64)
-    if len(x) == 0 or len(y) == 0:
-        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": len(x) + len(y)}
-    est = float(x.mean() - y.mean())
-    if len(x) < 2 or len(y) < 2:
-        return {"estimate": est, "ci_low": np.nan, "ci_high": np.nan, "n": len(x) + len(y)}
-    rng = np.random.default_rng(seed)
-    mx = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    my = y[rng.integers(0, len(y), size=(n_boot, len(y)))].mean(axis=1)
-    lo, hi = np.percentile(mx - my, [2.5, 97.5])
-    return {"estimate": est, "ci_low": float(lo), "ci_high": float(hi), "n": len(x) + len(y)}
+def paired_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float | str]:
+    """``mean(a - b)`` over runs that give both values, with interval and p-value."""
+    return paired_difference(a, b, INTERVAL)
 
 
-def _row(**fields: object) -> dict[str, object]:
-    return dict(fields)
+def group_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float | str]:
+    """``mean(a) - mean(b)`` of two groups of runs (Welch), with interval and p-value."""
+    return difference(a, b, INTERVAL)
 
 
 # -- per-run reduction profiles --------------------------------------------------------------------
@@ -92,21 +88,21 @@ def profile_summary(positions: Sequence[float], complexity: Sequence[float]) -> 
     if c[0] > 1 and len(c) > 1:
         r = (c - 1.0) / (c[0] - 1.0)
         out["area"] = float(np.sum((r[1:] + r[:-1]) / 2.0 * np.diff(p)))
-        below = np.flatnonzero(r <= 0.5)
+        below = np.flatnonzero(r <= REMAINING_HALF)
         out["half_depth"] = float(p[below[0]]) if len(below) else np.nan
     drops = np.maximum(c[:-1] - c[1:], 0.0)
     total = drops.sum()
     if total > 0:
         out["centroid"] = float(np.sum(p[1:] * drops) / total)
-        out["end_share"] = float(drops[p[1:] > 0.75].sum() / total)
-        out["contributing"] = float(np.count_nonzero(drops >= 0.1 * total))
+        out["end_share"] = float(drops[p[1:] > END_DEPTH].sum() / total)
+        out["contributing"] = float(np.count_nonzero(drops >= CONTRIBUTING_SHARE * total))
     return out
 
 
 def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """:func:`profile_summary` of every trained run (last step) and protocol, with its model info.
 
-    Trained runs: those that reached their target accuracy (all runs of a dataset where none did).
+    Trained runs: those that reached their target accuracy (see :func:`_trained`).
     """
     runs = _trained(runs)
     lc = final_rows(layer_complexity(cx), runs)
@@ -123,13 +119,14 @@ def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trained(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset: the runs that reached their target accuracy, or all its runs if none did
-    (or none had a target)."""
-    parts = []
-    for _, g in runs.groupby("dataset"):
-        ok = g[g["reached_target"].astype(bool)]
-        parts.append(ok if len(ok) else g)
-    return pd.concat(parts) if parts else runs
+    """The runs that met the training criterion (reached their target accuracy); only they enter
+    the claims, so a dataset where no run did has no findings."""
+    return runs[runs["reached_target"].astype(bool)]
+
+
+def _of_trained(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` that belong to trained runs (matched on dataset and run)."""
+    return frame.merge(_trained(runs)[["dataset", "run"]], on=["dataset", "run"], how="inner")
 
 
 # -- finding 1 -----------------------------------------------------------------------------------------
@@ -138,31 +135,57 @@ def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame
 
     Per dataset and protocol, over trained runs at their last step: the class-mean complexity at
     the input, the last hidden layer and the last layer; the share of class clouds that are
-    trivial there (per run, then mean over runs); runs trained and reaching the target.
+    trivial there (per run, then mean over runs); runs trained and reaching the target. Tested:
+    ``complexity_drop`` (input minus last layer, paired per run). Where the runs were captured
+    at step 0 (the same nets untrained, the control), also ``complexity_last_layer_untrained``,
+    ``trivial_share_last_layer_untrained``, ``complexity_drop_untrained`` and the paired
+    ``complexity_drop_trained_minus_untrained``.
     """
     trained = _trained(runs)
-    lc = final_rows(layer_complexity(cx), trained)
+    all_steps = layer_complexity(cx)
+    lc = final_rows(all_steps, trained)
+    first = _of_trained(all_steps[all_steps["step"] == 0], runs)
     out = []
     for (dataset, protocol), g in lc.groupby(["dataset", "protocol"]):
         n_runs = int((runs["dataset"] == dataset).sum())
         n_reached = int(runs[(runs["dataset"] == dataset)]["reached_target"].sum())
         base = dict(finding="1_simplification", dataset=dataset, protocol=protocol,
                     runs=n_runs, reached_target=n_reached)
-        picks: dict[str, list[dict[str, float]]] = {"input": [], "last_hidden": [], "last_layer": []}
-        for _, r in g.groupby("run"):
-            for where, hit in (("input", _at(r, r["position"].min())), ("last_hidden", _last_hidden(r)),
-                               ("last_layer", _at(r, r["position"].max()))):
-                if hit is not None:
-                    picks[where].append(hit)
-        for where, hits in picks.items():
-            if not hits:
-                continue
-            frame = pd.DataFrame(hits)
-            out.append({**base, "quantity": f"complexity_{where}",
-                        **bootstrap_mean(frame["complexity"])})
-            out.append({**base, "quantity": f"trivial_share_{where}",
-                        **bootstrap_mean(frame["trivial"])})
+        picks = _picks(g)
+        for where, frame in picks.items():
+            out.append({**base, "quantity": f"complexity_{where}", **estimate(frame["complexity"])})
+            out.append({**base, "quantity": f"trivial_share_{where}", **estimate(frame["trivial"])})
+        if not {"input", "last_layer"} <= picks.keys():
+            continue
+        drop = picks["input"]["complexity"] - picks["last_layer"]["complexity"]
+        out.append({**base, "quantity": "complexity_drop",
+                    **paired_test(picks["input"]["complexity"], picks["last_layer"]["complexity"])})
+        control = _picks(first[(first["dataset"] == dataset) & (first["protocol"] == protocol)])
+        if {"input", "last_layer"} <= control.keys():
+            last0 = control["last_layer"]
+            drop0 = control["input"]["complexity"] - last0["complexity"]
+            out.append({**base, "quantity": "complexity_last_layer_untrained",
+                        **estimate(last0["complexity"])})
+            out.append({**base, "quantity": "trivial_share_last_layer_untrained",
+                        **estimate(last0["trivial"])})
+            out.append({**base, "quantity": "complexity_drop_untrained", **estimate(drop0)})
+            paired = pd.concat([drop.rename("trained"), drop0.rename("untrained")], axis=1)
+            out.append({**base, "quantity": "complexity_drop_trained_minus_untrained",
+                        **paired_test(paired["trained"], paired["untrained"])})
     return pd.DataFrame(out)
+
+
+def _picks(layers: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per run (index): complexity and trivial share at the input, last hidden and last layer."""
+    picks: dict[str, dict[str, dict[str, float]]] = {"input": {}, "last_hidden": {},
+                                                      "last_layer": {}}
+    for run, r in layers.groupby("run"):
+        for where, hit in (("input", _at(r, r["position"].min())), ("last_hidden", _last_hidden(r)),
+                           ("last_layer", _at(r, r["position"].max()))):
+            if hit is not None:
+                picks[where][run] = hit
+    return {where: pd.DataFrame.from_dict(hits, orient="index")
+            for where, hits in picks.items() if hits}
 
 
 def _at(rows: pd.DataFrame, position: float) -> dict[str, float] | None:
@@ -194,16 +217,16 @@ def finding_activation(profiles: pd.DataFrame) -> pd.DataFrame:
             sub = g[g["activation"] == act]
             if sub.empty:
                 continue
-            out.append({**base, "quantity": f"area_{act}", **bootstrap_mean(sub["area"])})
-            out.append({**base, "quantity": f"half_depth_{act}", **bootstrap_mean(sub["half_depth"])})
-            out.append({**base, "quantity": f"c_last_{act}", **bootstrap_mean(sub["c_last"])})
+            out.append({**base, "quantity": f"area_{act}", **estimate(sub["area"])})
+            out.append({**base, "quantity": f"half_depth_{act}", **estimate(sub["half_depth"])})
+            out.append({**base, "quantity": f"c_last_{act}", **estimate(sub["c_last"])})
         tanh = g[g["activation"] == "tanh"]
         for other in ("relu", "leaky_relu"):
             sub = g[g["activation"] == other]
             if sub.empty or tanh.empty:
                 continue
             out.append({**base, "quantity": f"area_tanh_minus_{other}",
-                        **bootstrap_difference(tanh["area"], sub["area"])})
+                        **group_test(tanh["area"], sub["area"])})
     return pd.DataFrame(out)
 
 
@@ -227,18 +250,17 @@ def finding_depth(profiles: pd.DataFrame) -> pd.DataFrame:
             depth = int(sub["depth"].iloc[0])
             for q in ("centroid", "end_share", "contributing"):
                 out.append({**base, "quantity": f"{q}_{label}_depth{depth}",
-                            **bootstrap_mean(sub[q])})
+                            **estimate(sub[q])})
         out.append({**base, "quantity": "centroid_shallow_minus_deep",
-                    **bootstrap_difference(groups["shallow"]["centroid"], groups["deep"]["centroid"])})
+                    **group_test(groups["shallow"]["centroid"], groups["deep"]["centroid"])})
         out.append({**base, "quantity": "contributing_deep_minus_shallow",
-                    **bootstrap_difference(groups["deep"]["contributing"],
-                                           groups["shallow"]["contributing"])})
+                    **group_test(groups["deep"]["contributing"], groups["shallow"]["contributing"])})
     return pd.DataFrame(out)
 
 
 # -- finding 4 -----------------------------------------------------------------------------------------
 def training_timing(steps: Sequence[int], complexity: Sequence[float], accuracy: Sequence[float],
-                    thresholds: Sequence[float] = (0.9,),
+                    thresholds: Sequence[float] = (ACCURACY_CROSSING,),
                     input_complexity: Sequence[float] | None = None) -> dict[str, float]:
     """When complexity drops vs when accuracy rises, over one run's captured steps.
 
@@ -263,7 +285,7 @@ def training_timing(steps: Sequence[int], complexity: Sequence[float], accuracy:
         finite = np.flatnonzero(np.isfinite(r))
         extra["r_start"] = float(r[finite[0]]) if len(finite) else np.nan
         extra["r_end"] = float(r[finite[-1]]) if len(finite) else np.nan
-        hit = np.flatnonzero(np.isfinite(r) & (r <= 0.5))
+        hit = np.flatnonzero(np.isfinite(r) & (r <= REMAINING_HALF))
         extra["t_reduction"] = float(s[hit[0]]) if len(hit) else np.nan
     end = s[-1] if s[-1] > 0 else np.nan
     out: dict[str, float] = {"c_start": float(c[0]), "c_end": float(c[-1]), "last_step": float(s[-1])}
@@ -285,8 +307,9 @@ def training_timing(steps: Sequence[int], complexity: Sequence[float], accuracy:
 
 def training_timings(cx: pd.DataFrame, metrics: pd.DataFrame, runs: pd.DataFrame,
                      min_steps: int = 3) -> pd.DataFrame:
-    """:func:`training_timing` at the last hidden layer of every run with enough captured steps."""
-    lc = layer_complexity(cx)
+    """:func:`training_timing` at the last hidden layer of every trained run with enough captured
+    steps."""
+    lc = _of_trained(layer_complexity(cx), runs)
     rows = []
     for (dataset, protocol, run), g in lc.groupby(["dataset", "protocol", "run"]):
         if g["step"].nunique() < min_steps:
@@ -327,24 +350,23 @@ def finding_training(timings: pd.DataFrame) -> pd.DataFrame:
         base = dict(finding="4_training", dataset=dataset, protocol=protocol)
         simplified = g[g["t_topology"].notna()]
         out.append({**base, "quantity": "share_without_simplification",
-                    **bootstrap_mean(g["t_topology"].isna().astype(float))})
-        out.append({**base, "quantity": "t_topology_frac", **bootstrap_mean(simplified["t_topology_frac"])})
-        out.append({**base, "quantity": "t_acc_0.9_frac", **bootstrap_mean(g["t_acc_0.9_frac"])})
-        out.append({**base, "quantity": "t_acc_max_frac", **bootstrap_mean(g["t_acc_max_frac"])})
-        lag = simplified["t_topology_frac"] - simplified["t_acc_0.9_frac"]
-        out.append({**base, "quantity": "topology_minus_acc90_frac", **bootstrap_mean(lag)})
-        both = simplified[simplified["t_acc_0.9"].notna()]
-        out.append({**base, "quantity": "share_topology_not_after_acc90",
-                    **bootstrap_mean((both["t_topology"] <= both["t_acc_0.9"]).astype(float))})
+                    **estimate(g["t_topology"].isna().astype(float))})
+        out.append({**base, "quantity": "t_topology_frac", **estimate(simplified["t_topology_frac"])})
+        out.append({**base, "quantity": f"{ACC_KEY}_frac", **estimate(g[f"{ACC_KEY}_frac"])})
+        out.append({**base, "quantity": "t_acc_max_frac", **estimate(g["t_acc_max_frac"])})
+        out.append({**base, "quantity": f"topology_minus_{ACC_TAG}_frac",
+                    **paired_test(simplified["t_topology_frac"], simplified[f"{ACC_KEY}_frac"])})
+        both = simplified[simplified[ACC_KEY].notna()]
+        out.append({**base, "quantity": f"share_topology_not_after_{ACC_TAG}",
+                    **estimate((both["t_topology"] <= both[ACC_KEY]).astype(float))})
         if "t_reduction" in g:
-            out.append({**base, "quantity": "r_start", **bootstrap_mean(g["r_start"])})
-            out.append({**base, "quantity": "r_end", **bootstrap_mean(g["r_end"])})
-            reduced = g[g["t_reduction"].notna() & g["t_acc_0.9"].notna()]
+            out.append({**base, "quantity": "r_start", **estimate(g["r_start"])})
+            out.append({**base, "quantity": "r_end", **estimate(g["r_end"])})
+            reduced = g[g["t_reduction"].notna() & g[ACC_KEY].notna()]
             out.append({**base, "quantity": "t_reduction_frac",
-                        **bootstrap_mean(reduced["t_reduction_frac"])})
-            out.append({**base, "quantity": "share_reduction_not_after_acc90",
-                        **bootstrap_mean((reduced["t_reduction"] <= reduced["t_acc_0.9"])
-                                         .astype(float))})
+                        **estimate(reduced["t_reduction_frac"])})
+            out.append({**base, "quantity": f"share_reduction_not_after_{ACC_TAG}",
+                        **estimate((reduced["t_reduction"] <= reduced[ACC_KEY]).astype(float))})
     return pd.DataFrame(out)
 
 
@@ -398,9 +420,10 @@ def tracking(measures: pd.DataFrame, runs: pd.DataFrame, target: str = "test_acc
     (``all_layers``) or at its last hidden layer (``last_hidden``).
     ``across_layers``: per run at its last step, over the layers (input included), the
     correlation of ``-complexity`` and ``-ID`` with the layer's linear-probe accuracy (how well
-    each measure follows linear separability through depth).
+    each measure follows linear separability through depth). Trained runs only.
     """
     out = []
+    measures = _of_trained(measures, runs)
     steps = measures.copy()
     steps["last_hidden"] = steps.groupby(["dataset", "run"])["position"].transform(
         lambda p: np.sort(p.unique())[-2] if p.nunique() >= 2 else p.max())
@@ -415,7 +438,7 @@ def tracking(measures: pd.DataFrame, runs: pd.DataFrame, target: str = "test_acc
             for (dataset, measure), g in by_run.groupby(["dataset", "measure"]):
                 out.append({"finding": "tracking", "dataset": dataset, "protocol": "-",
                             "quantity": f"across_steps_{scope}:{measure}",
-                            **bootstrap_mean(g["rho"])})
+                            **estimate(g["rho"])})
     final = final_rows(measures, runs)
     per_run = _per_run_correlations(final, ["dataset", "run"], "linear_probe_accuracy", 3)
     if len(per_run):
@@ -423,18 +446,21 @@ def tracking(measures: pd.DataFrame, runs: pd.DataFrame, target: str = "test_acc
         for (dataset, measure), g in per_run.groupby(["dataset", "measure"]):
             out.append({"finding": "tracking", "dataset": dataset, "protocol": "-",
                         "quantity": f"across_layers_vs_probe:{measure}",
-                        **bootstrap_mean(g["rho"])})
+                        **estimate(g["rho"])})
     return pd.DataFrame(out)
 
 
-def hunchback(measures: pd.DataFrame, runs: pd.DataFrame, min_rise: float = 0.1) -> pd.DataFrame:
+def hunchback(measures: pd.DataFrame, runs: pd.DataFrame,
+              min_rise: float = HUNCHBACK_MIN_RISE) -> pd.DataFrame:
     """Ansuini et al.'s ID profile: share of runs whose TwoNN ID peaks at an inner layer.
 
     A run has a hunchback when its largest ID is at neither end of the captured layers (input
     included) and exceeds both ends by ``min_rise`` (relative). Reported for the last step
-    (trained) and for step 0 (untrained), with the mean ID at the input, the peak and the last layer.
+    (trained) and for step 0 (the same nets untrained), with the mean ratio of the peak ID to the
+    last layer's. Runs that reached their target only.
     """
     out = []
+    measures = _of_trained(measures, runs)
     first = measures[measures["step"] == 0]
     for label, frame in (("trained", final_rows(measures, runs)), ("untrained", first)):
         flags, ratios = {}, {}
@@ -450,9 +476,9 @@ def hunchback(measures: pd.DataFrame, runs: pd.DataFrame, min_rise: float = 0.1)
             ratios.setdefault(dataset, []).append(float(ids[peak] / ids[-1]) if ids[-1] > 0 else np.nan)
         for dataset in flags:
             out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
-                        "quantity": f"hunchback_share_{label}", **bootstrap_mean(flags[dataset])})
+                        "quantity": f"hunchback_share_{label}", **estimate(flags[dataset])})
             out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
-                        "quantity": f"peak_over_last_id_{label}", **bootstrap_mean(ratios[dataset])})
+                        "quantity": f"peak_over_last_id_{label}", **estimate(ratios[dataset])})
     return pd.DataFrame(out)
 
 
@@ -477,7 +503,7 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     -------
     dict with ``complexity`` (per class cloud), ``profiles`` (per run), ``timings`` (per run),
     ``measures`` (per layer and step), ``betti_by_layer`` and ``findings`` (all estimates, tidy:
-    ``finding, dataset, protocol, quantity, estimate, ci_low, ci_high, n``).
+    :data:`COLUMNS` first, ``p_adjusted`` corrected across the cases of each claim).
     """
     topology, metrics, runs = tables["topology"], tables["metrics"], tables["runs"]
     cx = class_complexity(topology)
@@ -492,6 +518,10 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     if len(timings):
         parts.append(finding_training(timings))
     parts += [tracking(measures, runs), hunchback(measures, runs)]
-    findings = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    findings = correct_within_claims(pd.concat(parts, ignore_index=True) if parts
+                                     else pd.DataFrame(columns=COLUMNS))
+    findings = findings[[c for c in COLUMNS if c in findings]
+                        + [c for c in findings if c not in COLUMNS]]
     return {"complexity": cx, "profiles": profiles, "timings": timings, "measures": measures,
             "betti_by_layer": betti_by_layer(cx, runs), "findings": findings}

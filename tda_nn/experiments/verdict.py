@@ -1,27 +1,36 @@
 """The verdict: for each claim, whether it held, with the numbers behind it, in plain words.
 
-Rules (per dataset and protocol, then over them; ``[lo, hi]`` is the 95% bootstrap interval over
-runs):
+Every threshold below is a constant of :mod:`tda_nn.experiments.rules`, and the verdict's
+sentences quote those constants. ``[lo, hi]`` is the 95% interval over runs
+(:data:`rules.INTERVAL`); "significant" means a p-value, corrected across the cases (dataset x
+protocol) of the claim with :data:`rules.CORRECTION`, at most :data:`rules.ALPHA`. Only runs that
+reached their target training accuracy enter (claim 0 counts them).
 
-1. *Simplification to beta = (1, 0, 0)*: held where at least 90% of the class clouds of the last
-   layer are trivial (partly: at least 50%) and the mean complexity there is below the input's;
-   not applicable (``n/a``, left out of the overall judgement) where the input complexity is at
-   most 1.5, i.e. the classes are already (nearly) trivial at the input.
-2. *ReLU faster than tanh*: held where the area difference ``tanh - relu`` has ``lo > 0``;
-   against it where ``hi < 0``; otherwise inconclusive.
+1. *Simplification to beta = (1, 0, 0)*: held where at least ``TRIVIAL_SHARE_HELD`` of the class
+   clouds of the last layer are trivial (partly: at least ``TRIVIAL_SHARE_PARTLY``) and the
+   complexity drops significantly from the input to the last layer (paired over runs); not
+   applicable (``n/a``, left out of the overall judgement) where the input complexity is at most
+   ``NOTHING_TO_SIMPLIFY``, i.e. the classes are already (nearly) trivial at the input.
+2. *ReLU faster than tanh*: held where the area difference ``tanh - relu`` is significantly
+   positive; against it (``no``) where it is significantly negative; otherwise inconclusive.
 3. *Deep nets spread, shallow nets reduce at the end*: held where the reduction centroid of the
-   shallow nets lies later than the deep nets' (``lo > 0``) and the deep nets have more contributing
-   layers (estimate > 0); partly where one of the two holds.
-4. *Simplification accompanies accuracy*: held where, in at least 75% of runs, the last hidden
-   layer keeps at most half of the input's excess complexity (``r <= 1/2``, see
+   shallow nets lies significantly later than the deep nets' and the deep nets have significantly
+   more contributing layers; partly where one of the two holds.
+4. *Simplification accompanies accuracy*: held where, in at least ``TIMING_HELD`` of runs, the
+   last hidden layer keeps at most ``REMAINING_HALF`` of the input's excess complexity (see
    :func:`tda_nn.experiments.findings.training_timing`) no later than the step where training
-   accuracy first reaches 90% (partly: 25-75%); inconclusive with fewer than 3 runs. Without
-   input measurements over training, the absolute half-drop of the last hidden layer is used.
+   accuracy first reaches ``ACCURACY_CROSSING`` (no: at most ``TIMING_AGAINST``; partly between);
+   inconclusive with fewer than ``MIN_RUNS_TIMING`` runs. Without input measurements over
+   training, the absolute half-drop of the last hidden layer is used.
 5. *Topology tracks accuracy best* (against the linear probe and TwoNN ID): the measure with the
    largest mean Spearman correlation with test accuracy across training steps, per dataset.
-6. *ID hunchback* (Ansuini et al.): held where at least half of the trained runs peak inside.
-P. *Protocol dependence*: for claims 1-4, per dataset, whether the default and the kNN protocol
-   give different judgements ("yes" = they disagree everywhere, "partly" = somewhere).
+6. *ID hunchback* (Ansuini et al.): held where at least ``HUNCHBACK_HELD`` of the trained runs
+   peak inside.
+P. *Protocol dependence*: for claims 1-4, per dataset, how the default and the kNN protocol
+   compare (:func:`rules.protocol_agreement` on the significance signs of the tested quantity,
+   the judgements for claim 4): ``contradictory`` where they find significant effects of opposite
+   sign, ``yes`` where they differ otherwise, ``no`` where they agree. Overall: contradictory if
+   any (claim, dataset) is, else yes / partly / no as they differ everywhere / somewhere / nowhere.
 
 A dataset/protocol pair for which a claim cannot be computed (e.g. a single depth) is left out.
 """
@@ -33,24 +42,47 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tda_nn.experiments.findings import ACC_KEY, ACC_TAG
+from tda_nn.experiments.rules import (
+    ACCURACY_CROSSING,
+    ALPHA,
+    CONTRADICTORY,
+    CORRECTION,
+    DIFFER,
+    HUNCHBACK_HELD,
+    MIN_RUNS_TIMING,
+    NOTHING_TO_SIMPLIFY,
+    REMAINING_HALF,
+    TIMING_AGAINST,
+    TIMING_HELD,
+    TRIVIAL_SHARE_HELD,
+    TRIVIAL_SHARE_PARTLY,
+    num,
+    pct,
+    protocol_agreement,
+    significance_sign,
+)
+
 YES, NO, PARTLY, UNCLEAR, NA = "yes", "no", "partly", "inconclusive", "n/a"
-#: input complexity at or below this: the class clouds are already (nearly) trivial at the input,
-#: so there is nothing for the layers to simplify (claims 1-3 do not apply)
-NOTHING_TO_SIMPLIFY = 1.5
-#: fewest runs behind a per-case judgement of claim 4
-MIN_RUNS_TIMING = 3
+__all__ = ["CONTRADICTORY", "MIN_RUNS_TIMING", "NOTHING_TO_SIMPLIFY", "verdict",
+           "verdict_markdown"]
+#: how every tested sentence names its test
+SIGNIFICANCE = f"{CORRECTION}-corrected across the cases, alpha = {num(ALPHA)}"
 
 
 def fmt(row: pd.Series | dict[str, Any] | None, digits: int = 2) -> str:
-    """``estimate [lo, hi] (n=...)`` of one findings row."""
+    """``estimate [lo, hi] (n=..., p=...)`` of one findings row (``p``: the corrected p-value of a
+    tested quantity)."""
     if row is None:
         return "n/a"
     est, lo, hi, n = (row["estimate"], row["ci_low"], row["ci_high"], int(row["n"]))
     if not np.isfinite(est):
         return f"n/a (n={n})"
+    p = row.get("p_adjusted", np.nan)
+    tail = f"n={n}" + (f", p={p:.2g}" if p is not None and np.isfinite(p) else "")
     if np.isfinite(lo) and np.isfinite(hi):
-        return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}] (n={n})"
-    return f"{est:.{digits}f} (n={n})"
+        return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}] ({tail})"
+    return f"{est:.{digits}f} ({tail})"
 
 
 def _get(findings: pd.DataFrame, finding: str, dataset: str, protocol: str,
@@ -84,73 +116,97 @@ def _pairs(findings: pd.DataFrame, finding: str) -> list[tuple[str, str]]:
 
 
 def _item(finding: str, claim: str, flags: dict[str, str], numbers: dict[str, str],
-          text: str) -> dict[str, Any]:
-    return {"finding": finding, "claim": claim, "held": _overall(list(flags.values())),
+          text: str, signs: dict[str, int] | None = None) -> dict[str, Any]:
+    item = {"finding": finding, "claim": claim, "held": _overall(list(flags.values())),
             "per_case": flags, "numbers": numbers, "text": text}
+    if signs is not None:
+        item["signs"] = signs
+    return item
+
+
+def _listed(keys: list[str]) -> str:
+    return f" ({', '.join(keys)})" if keys else ""
 
 
 def verdict_simplification(findings: pd.DataFrame) -> dict[str, Any]:
-    flags, numbers = {}, {}
+    flags, numbers, signs = {}, {}, {}
     for dataset, protocol in _pairs(findings, "1_simplification"):
         key = f"{dataset}/{protocol}"
-        share = _get(findings, "1_simplification", dataset, protocol, "trivial_share_last_layer")
-        c_in = _get(findings, "1_simplification", dataset, protocol, "complexity_input")
-        c_out = _get(findings, "1_simplification", dataset, protocol, "complexity_last_layer")
+
+        def get(q: str, dataset: str = dataset, protocol: str = protocol) -> pd.Series | None:
+            return _get(findings, "1_simplification", dataset, protocol, q)
+
+        share, c_in, c_out, drop = (get("trivial_share_last_layer"), get("complexity_input"),
+                                    get("complexity_last_layer"), get("complexity_drop"))
         if share is None or not np.isfinite(share["estimate"]):
             continue
-        drop = c_in is not None and c_out is not None and c_out["estimate"] < c_in["estimate"]
+        signs[key] = significance_sign(drop)
+        fell = signs[key] > 0
         s = share["estimate"]
-        flags[key] = YES if s >= 0.9 and drop else PARTLY if s >= 0.5 and drop else NO
+        flags[key] = (YES if s >= TRIVIAL_SHARE_HELD and fell
+                      else PARTLY if s >= TRIVIAL_SHARE_PARTLY and fell else NO)
         if c_in is not None and c_in["estimate"] <= NOTHING_TO_SIMPLIFY:
             flags[key] = NA
         numbers[key] = (f"trivial share at last layer {fmt(share)}; complexity input {fmt(c_in)} "
-                        f"-> last layer {fmt(c_out)}")
+                        f"-> last layer {fmt(c_out)}; drop {fmt(drop)}")
+        control = get("complexity_drop_trained_minus_untrained")
+        if control is not None:
+            numbers[key] += (f"; untrained (step 0): last layer "
+                             f"{fmt(get('complexity_last_layer_untrained'))}, drop "
+                             f"{fmt(get('complexity_drop_untrained'))}; drop trained - untrained "
+                             f"{fmt(control)}")
     held = [k for k, v in flags.items() if v == YES]
     partly = [k for k, v in flags.items() if v == PARTLY]
     na = [k for k, v in flags.items() if v == NA]
     applicable = len(flags) - len(na)
-    text = (f"At least 90% of the class clouds are one contractible piece (beta = (1,0,0)) at the "
-            f"last layer, with complexity below the input's, in {len(held)} of {applicable} "
-            "dataset/protocol cases" + (f" ({', '.join(held)})" if held else "")
-            + (f"; 50-90% in {len(partly)} ({', '.join(partly)})" if partly else "")
-            + (f"; not applicable where the input clouds are already trivial ({', '.join(na)})"
-               if na else "") + ".")
+    text = (f"At least {pct(TRIVIAL_SHARE_HELD)} of the class clouds are one contractible piece "
+            "(beta = (1,0,0)) at the last layer, with a significant drop in complexity from the "
+            f"input (paired over runs, {SIGNIFICANCE}), in {len(held)} of {applicable} "
+            "dataset/protocol cases" + _listed(held)
+            + (f"; {pct(TRIVIAL_SHARE_PARTLY)}-{pct(TRIVIAL_SHARE_HELD)} in {len(partly)}"
+               f"{_listed(partly)}" if partly else "")
+            + (f"; not applicable where the input clouds are already trivial (complexity at most "
+               f"{num(NOTHING_TO_SIMPLIFY)}){_listed(na)}" if na else "") + ".")
     return _item("1", "Betti numbers fall through the layers to beta0 = 1, betak = 0",
-                 flags, numbers, text)
+                 flags, numbers, text, signs)
 
 
 def verdict_activation(findings: pd.DataFrame) -> dict[str, Any]:
-    flags, numbers = {}, {}
+    flags, numbers, signs = {}, {}, {}
     for dataset, protocol in _pairs(findings, "2_activation"):
         key = f"{dataset}/{protocol}"
         diff = _get(findings, "2_activation", dataset, protocol, "area_tanh_minus_relu")
         if diff is None or not np.isfinite(diff["estimate"]):
             continue
-        lo, hi = diff["ci_low"], diff["ci_high"]
-        flags[key] = YES if lo > 0 else NO if (hi < 0 or diff["estimate"] <= 0) else UNCLEAR
+        signs[key] = significance_sign(diff)
+        flags[key] = YES if signs[key] > 0 else NO if signs[key] < 0 else UNCLEAR
         if _trivial_input(findings, dataset, protocol):
             flags[key] = NA
         relu = _get(findings, "2_activation", dataset, protocol, "area_relu")
         tanh = _get(findings, "2_activation", dataset, protocol, "area_tanh")
         numbers[key] = (f"area relu {fmt(relu)}, tanh {fmt(tanh)}, tanh - relu {fmt(diff)}")
     yes = [k for k, v in flags.items() if v == YES]
+    no = [k for k, v in flags.items() if v == NO]
     n_cases = sum(v != NA for v in flags.values())
     text = (f"ReLU nets reduce topology significantly faster (smaller area under the remaining-"
-            f"complexity curve) than tanh nets in {len(yes)} of {n_cases} cases"
-            + (f" ({', '.join(yes)})" if yes else "") + ".")
-    return _item("2", "The reduction is faster with ReLU than with tanh", flags, numbers, text)
+            f"complexity curve; Welch t test, {SIGNIFICANCE}) than tanh nets in {len(yes)} of "
+            f"{n_cases} cases" + _listed(yes)
+            + (f"; significantly slower in {len(no)}{_listed(no)}" if no else "") + ".")
+    return _item("2", "The reduction is faster with ReLU than with tanh", flags, numbers, text,
+                 signs)
 
 
 def verdict_depth(findings: pd.DataFrame) -> dict[str, Any]:
-    flags, numbers = {}, {}
+    flags, numbers, signs = {}, {}, {}
     for dataset, protocol in _pairs(findings, "3_depth"):
         key = f"{dataset}/{protocol}"
         cen = _get(findings, "3_depth", dataset, protocol, "centroid_shallow_minus_deep")
         con = _get(findings, "3_depth", dataset, protocol, "contributing_deep_minus_shallow")
         if cen is None or not np.isfinite(cen["estimate"]):
             continue
-        later = cen["ci_low"] > 0
-        spread = con is not None and con["estimate"] > 0
+        later = significance_sign(cen) > 0
+        spread = significance_sign(con) > 0
+        signs[key] = significance_sign(cen)
         flags[key] = YES if later and spread else PARTLY if later or spread else NO
         if _trivial_input(findings, dataset, protocol):
             flags[key] = NA
@@ -162,11 +218,11 @@ def verdict_depth(findings: pd.DataFrame) -> dict[str, Any]:
                         f"{fmt(shallow.iloc[0]) if len(shallow) else 'n/a'}")
     yes = [k for k, v in flags.items() if v == YES]
     n_cases = sum(v != NA for v in flags.values())
-    text = (f"Shallow nets do their reduction later in relative depth and deep nets spread it over "
-            f"more layers in {len(yes)} of {n_cases} cases"
-            + (f" ({', '.join(yes)})" if yes else "") + ".")
+    text = (f"Shallow nets do their reduction significantly later in relative depth and deep nets "
+            f"spread it over significantly more layers (Welch t tests, {SIGNIFICANCE}) in "
+            f"{len(yes)} of {n_cases} cases" + _listed(yes) + ".")
     return _item("3", "Deep nets spread the reduction over more layers; shallow nets do it at the end",
-                 flags, numbers, text)
+                 flags, numbers, text, signs)
 
 
 def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
@@ -177,26 +233,28 @@ def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
         def get(q: str, dataset: str = dataset, protocol: str = protocol) -> pd.Series | None:
             return _get(findings, "4_training", dataset, protocol, q)
 
-        share = get("share_reduction_not_after_acc90")
+        share = get(f"share_reduction_not_after_{ACC_TAG}")
         if share is None or not np.isfinite(share["estimate"]):
-            share = get("share_topology_not_after_acc90")
+            share = get(f"share_topology_not_after_{ACC_TAG}")
         if share is None or not np.isfinite(share["estimate"]):
             continue
         s = share["estimate"]
-        flags[key] = YES if s >= 0.75 else NO if s <= 0.25 else PARTLY
+        flags[key] = YES if s >= TIMING_HELD else NO if s <= TIMING_AGAINST else PARTLY
         if share["n"] < MIN_RUNS_TIMING:
             flags[key] = UNCLEAR
         numbers[key] = (
             f"share of the input's excess complexity left at the last hidden layer: first step "
-            f"{fmt(get('r_start'))}, last step {fmt(get('r_end'))}; it falls to 1/2 at "
-            f"{fmt(get('t_reduction_frac'))} of training, train accuracy >= 0.9 at "
-            f"{fmt(get('t_acc_0.9_frac'))}; share of runs where the reduction comes no later than "
-            f"the 90% crossing {fmt(get('share_reduction_not_after_acc90'))}. Absolute complexity "
-            f"of the last hidden layer: half-drop at {fmt(get('t_topology_frac'))}, runs without "
-            f"any drop {fmt(get('share_without_simplification'))}")
-    text = ("Over training, the last hidden layer comes to hold at most half of the input's excess "
-            "complexity (beta0 + beta1 + beta2 - 1, classes split by predicted label at each step) "
-            "no later than training accuracy first reaches 90% in "
+            f"{fmt(get('r_start'))}, last step {fmt(get('r_end'))}; it falls to "
+            f"{num(REMAINING_HALF)} at {fmt(get('t_reduction_frac'))} of training, train accuracy "
+            f">= {num(ACCURACY_CROSSING)} at {fmt(get(f'{ACC_KEY}_frac'))}; share of runs where "
+            f"the reduction comes no later than the {pct(ACCURACY_CROSSING)} crossing "
+            f"{fmt(get(f'share_reduction_not_after_{ACC_TAG}'))}. Absolute complexity of the last "
+            f"hidden layer: half-drop at {fmt(get('t_topology_frac'))}, runs without any drop "
+            f"{fmt(get('share_without_simplification'))}")
+    text = (f"Over training, the last hidden layer comes to hold at most {pct(REMAINING_HALF)} of "
+            "the input's excess complexity (beta0 + beta1 + beta2 - 1, classes split by predicted "
+            f"label at each step) no later than training accuracy first reaches "
+            f"{pct(ACCURACY_CROSSING)}, in at least {pct(TIMING_HELD)} of the runs, in "
             f"{sum(v == YES for v in flags.values())} of {len(flags)} cases (times as fractions "
             "of the training steps, at the captured steps only; fewer than "
             f"{MIN_RUNS_TIMING} runs behind a case: inconclusive).")
@@ -238,22 +296,24 @@ def verdict_hunchback(findings: pd.DataFrame) -> dict[str, Any]:
         if trained.empty or not np.isfinite(trained.iloc[0]["estimate"]):
             continue
         s = trained.iloc[0]["estimate"]
-        flags[dataset] = YES if s >= 0.5 else NO
+        flags[dataset] = YES if s >= HUNCHBACK_HELD else NO
         untrained = g[g["quantity"] == "hunchback_share_untrained"]
         numbers[dataset] = (f"trained {fmt(trained.iloc[0])}; untrained "
                             f"{fmt(untrained.iloc[0]) if len(untrained) else 'n/a'}")
-    text = (f"TwoNN ID peaks at an inner layer in at least half of the trained runs in "
+    text = (f"TwoNN ID peaks at an inner layer in at least {pct(HUNCHBACK_HELD)} of the trained "
+            "runs in "
             f"{sum(v == YES for v in flags.values())} of {len(flags)} datasets.")
     return _item("6", "Intrinsic dimension rises then falls through the layers (hunchback)",
                  flags, numbers, text)
 
 
 def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Whether claims 1-4 get the same judgement under the two protocols, per dataset."""
+    """How claims 1-4 compare under the protocols, per dataset (see the module docstring)."""
     flags, numbers = {}, {}
     for it in items:
         if it["finding"] not in ("1", "2", "3", "4"):
             continue
+        signs = it.get("signs") or {}
         by_dataset: dict[str, dict[str, str]] = {}
         for case, flag in it["per_case"].items():
             dataset, _, protocol = case.rpartition("/")
@@ -262,14 +322,25 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
             if len(per) < 2 or NA in per.values():
                 continue
             key = f"claim {it['finding']} on {dataset}"
-            flags[key] = YES if len(set(per.values())) > 1 else NO
+            cases = [f"{dataset}/{p}" for p in per]
+            if all(c in signs for c in cases):
+                outcome = protocol_agreement({c: signs[c] for c in cases})
+                if outcome != CONTRADICTORY and len(set(per.values())) > 1:
+                    outcome = DIFFER
+            else:
+                outcome = DIFFER if len(set(per.values())) > 1 else "agree"
+            flags[key] = (CONTRADICTORY if outcome == CONTRADICTORY
+                          else YES if outcome == DIFFER else NO)
             numbers[key] = ", ".join(f"{p}: {f}" for p, f in sorted(per.items()))
-    differ = [k for k, v in flags.items() if v == YES]
+    differ = [k for k, v in flags.items() if v in (YES, CONTRADICTORY)]
+    contra = [k for k, v in flags.items() if v == CONTRADICTORY]
     text = (f"The two protocols disagree on {len(differ)} of {len(flags)} (claim, dataset) "
-            "judgements" + (f": {'; '.join(differ)}" if differ else "") + ".")
+            "judgements" + (f": {'; '.join(differ)}" if differ else "")
+            + (f"; they contradict each other (significant effects of opposite sign) on "
+               f"{len(contra)}: {'; '.join(contra)}" if contra else "") + ".")
     item = _item("P", "The conclusions depend on the measurement protocol", flags, numbers, text)
-    item["held"] = (UNCLEAR if not flags else YES if len(differ) == len(flags)
-                    else NO if not differ else PARTLY)
+    item["held"] = (UNCLEAR if not flags else CONTRADICTORY if contra
+                    else YES if len(differ) == len(flags) else NO if not differ else PARTLY)
     return item
 
 
@@ -284,11 +355,14 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
         numbers = {d: f"{int(r['sum'])} of {int(r['size'])} runs reached the target training accuracy"
                    for d, r in per.iterrows()}
         total, size = int(runs["reached_target"].sum()), len(runs)
+        none = [str(d) for d, r in per.iterrows() if r["sum"] == 0]
         items.append({"finding": "0", "claim": "Networks are trained to (near) 100% training accuracy",
                       "held": YES if total == size else PARTLY if total else NO,
                       "per_case": {}, "numbers": numbers,
-                      "text": f"{total} of {size} runs reached the target training accuracy; the "
-                              "findings use those runs (all runs of a dataset where none did)."})
+                      "text": f"{total} of {size} runs reached the target training accuracy; only "
+                              "those runs enter the claims"
+                              + (f" (no run did on {', '.join(none)}: left out)" if none else "")
+                              + "."})
     if len(findings):
         items += [verdict_simplification(findings), verdict_activation(findings),
                   verdict_depth(findings), verdict_training(findings),

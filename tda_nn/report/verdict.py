@@ -214,6 +214,9 @@ def write_experiment_report(out: str | Path, results: dict[str, pd.DataFrame],
     findings = results["findings"].copy()
     for col in ("estimate", "ci_low", "ci_high"):
         findings[col] = findings[col].round(3)
+    for col in ("p_value", "p_adjusted"):
+        if col in findings:
+            findings[col] = findings[col].astype(float).map(lambda p: float(f"{p:.2g}"))
     betti = results["betti_by_layer"].copy()
     betti = betti.round(3)
     runs_view = runs.copy()
