@@ -1,4 +1,6 @@
-"""Diagrams and point clouds to numbers: Betti curves, summaries, intrinsic dimension, probes.
+"""Diagrams and point clouds to numbers: Betti curves, summaries, intrinsic dimension, probes;
+and from a torch model, the competing measures: Jacobian rank (local dimension) per layer and the
+linear regions a ReLU net's segments cross.
 
 Names are imported lazily so that ``import tda_nn.features`` stays cheap. ``BettiNumbers`` and
 ``betti_numbers`` live in :mod:`tda_nn.features.betti`.
@@ -36,6 +38,12 @@ _EXPORTS = {
     "split_by_class": "tda_nn.features.classes",
     "BettiNumbers": "tda_nn.features.betti",
     "betti_numbers": "tda_nn.features.betti",
+    "jacobian_ranks": "tda_nn.features.jacobian_rank",
+    "jacobian_singular_values": "tda_nn.features.jacobian_rank",
+    "local_dimension": "tda_nn.features.jacobian_rank",
+    "activation_patterns": "tda_nn.features.linear_regions",
+    "region_counts": "tda_nn.features.linear_regions",
+    "segment_pairs": "tda_nn.features.linear_regions",
 }
 
 # names whose module is missing (written by another part of the project) stay out of ``import *``
