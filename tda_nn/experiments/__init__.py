@@ -3,7 +3,9 @@
 - :func:`run_experiment` (``python -m tda_nn.experiments SPEC --out DIR``): the pipelines of an
   experiment spec (``pipelines/naitzat_*.yaml``, ``pipelines/real_*.yaml``), the paper's kNN
   protocol on the same activations, the input layer, the analysis and the verdict.
-- :mod:`tda_nn.experiments.findings`: the findings as tidy estimates with bootstrap intervals.
+- :mod:`tda_nn.experiments.findings`: the findings as tidy estimates with intervals over runs.
+- :mod:`tda_nn.experiments.stats`: intervals, paired and group tests, Holm / BH corrections.
+- :mod:`tda_nn.experiments.rules`: the fixed decision rules (thresholds, alpha, correction).
 - :mod:`tda_nn.experiments.verdict`: what held and what did not, with the numbers.
 
 Importing this package is cheap; torch is imported only when training runs.

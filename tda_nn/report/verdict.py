@@ -18,7 +18,8 @@ import pandas as pd
 from tda_nn._atomic import atomic_open
 from tda_nn.report import html as H
 
-FLAG_STYLE = {"yes": "#1b7f3b", "no": "#b3261e", "partly": "#9a6700", "inconclusive": "#555"}
+FLAG_STYLE = {"yes": "#1b7f3b", "no": "#b3261e", "partly": "#9a6700", "inconclusive": "#555",
+              "contradictory": "#6a1b9a"}
 
 
 def find_verdict(run_dir: str | Path) -> list[dict[str, Any]] | None:
@@ -42,6 +43,9 @@ def find_verdict(run_dir: str | Path) -> list[dict[str, Any]] | None:
 
 def verdict_section_html(items: list[dict[str, Any]], anchor: str = "verdict") -> str:
     """One ``<section>`` stating, per claim, whether it held and the numbers behind it."""
+    from tda_nn.experiments.rules import ALPHA, CORRECTION, INTERVAL, num, pct
+    from tda_nn.experiments.stats import CONFIDENCE
+
     blocks = []
     for it in items:
         colour = FLAG_STYLE.get(it["held"], "#555")
@@ -59,8 +63,9 @@ def verdict_section_html(items: list[dict[str, Any]], anchor: str = "verdict") -
             f"<p>{H.esc(it['text'])}</p><ul>{cases}</ul></div>"
         )
     return (f'<section id="{H.esc(anchor)}"><h2>Verdict</h2>'
-            "<p>Intervals are 95% percentile-bootstrap intervals over training runs (seeds); "
-            "n counts runs. Protocols: <em>default</em> = 300 maxmin landmarks, Euclidean "
+            f"<p>Intervals are {pct(CONFIDENCE)} {H.esc(INTERVAL)} intervals over training runs "
+            "(seeds); n counts runs; p is a tested difference's p-value corrected across the "
+            f"cases of its claim ({H.esc(CORRECTION)}), significant at most {num(ALPHA)}. Protocols: <em>default</em> = 300 maxmin landmarks, Euclidean "
             "Vietoris–Rips, significant bars; <em>knn</em> = the paper's kNN graph, hop counts, "
             "Betti numbers at one fixed scale.</p>" + "".join(blocks) + "</section>")
 
