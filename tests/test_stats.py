@@ -61,6 +61,8 @@ def test_constant_values_and_too_few():
     for method in ("bca", "percentile"):
         r = mean_interval([1.0, 1.0, 1.0], method=method)
         assert r["ci_low"] == r["ci_high"] == 1.0
+    share = mean_interval([1.0, 1.0, 0.0, 1.0], bounds=(0.0, 1.0))
+    assert share["ci_high"] == 1.0 and 0 <= share["ci_low"] < share["estimate"] == 0.75
 
 
 def test_bootstrap_intervals_bracket_the_mean():

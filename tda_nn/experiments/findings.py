@@ -45,6 +45,7 @@ from tda_nn.experiments.stats import difference, mean_interval, paired_differenc
 from tda_nn.experiments.tables import class_complexity, final_rows, layer_complexity
 
 ACTIVATION_ORDER = ("relu", "leaky_relu", "tanh")
+SHARE_BOUNDS = (0.0, 1.0)
 #: key of the accuracy-crossing time in training_timing, and the suffix of the findings' names
 ACC_KEY = f"t_acc_{ACCURACY_CROSSING:g}"
 ACC_TAG = f"acc{100 * ACCURACY_CROSSING:g}"
@@ -54,9 +55,16 @@ COLUMNS = ["finding", "dataset", "protocol", "quantity", "estimate", "ci_low", "
 
 
 # -- uncertainty ---------------------------------------------------------------------------------
-def estimate(values: Sequence[float]) -> dict[str, float | str]:
-    """Mean over runs (NaN dropped) with its interval; an estimate, not a test (``p_value`` NaN)."""
-    return {**mean_interval(values, INTERVAL), "p_value": np.nan}
+def estimate(values: Sequence[float],
+             bounds: tuple[float, float] | None = None) -> dict[str, float | str]:
+    """Mean over runs (NaN dropped) with its interval (clipped to ``bounds``); an estimate, not a
+    test (``p_value`` NaN)."""
+    return {**mean_interval(values, INTERVAL, bounds=bounds), "p_value": np.nan}
+
+
+def share(values: Sequence[float]) -> dict[str, float | str]:
+    """:func:`estimate` of a share (values in [0, 1]; the interval stays in [0, 1])."""
+    return estimate(values, SHARE_BOUNDS)
 
 
 def paired_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float | str]:
@@ -154,7 +162,7 @@ def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame
         picks = _picks(g)
         for where, frame in picks.items():
             out.append({**base, "quantity": f"complexity_{where}", **estimate(frame["complexity"])})
-            out.append({**base, "quantity": f"trivial_share_{where}", **estimate(frame["trivial"])})
+            out.append({**base, "quantity": f"trivial_share_{where}", **share(frame["trivial"])})
         if not {"input", "last_layer"} <= picks.keys():
             continue
         drop = picks["input"]["complexity"] - picks["last_layer"]["complexity"]
@@ -167,7 +175,7 @@ def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame
             out.append({**base, "quantity": "complexity_last_layer_untrained",
                         **estimate(last0["complexity"])})
             out.append({**base, "quantity": "trivial_share_last_layer_untrained",
-                        **estimate(last0["trivial"])})
+                        **share(last0["trivial"])})
             out.append({**base, "quantity": "complexity_drop_untrained", **estimate(drop0)})
             paired = pd.concat([drop.rename("trained"), drop0.rename("untrained")], axis=1)
             out.append({**base, "quantity": "complexity_drop_trained_minus_untrained",
@@ -269,8 +277,9 @@ def training_timing(steps: Sequence[int], complexity: Sequence[float], accuracy:
     with accuracy ``>= th``; ``t_acc_max``: the first step at the final maximum accuracy. With
     ``input_complexity`` (the input's ``C`` at the same steps, same class split),
     ``r = (C - 1) / (C_input - 1)`` is the share of the input's excess complexity left at this
-    layer, and ``t_reduction`` the first step with ``r <= 1/2`` (``r_start``, ``r_end``: first and
-    last finite ``r``). All times are also given as fractions of the last step (``*_frac``).
+    layer, and ``t_reduction`` the first step with ``r <= REMAINING_HALF`` (``r_start``,
+    ``r_end``: first and last finite ``r``). All times are also given as fractions of the last
+    step (``*_frac``).
     """
     s = np.asarray(steps, dtype=np.float64)
     c = np.asarray(complexity, dtype=np.float64)
@@ -337,20 +346,20 @@ def training_timings(cx: pd.DataFrame, metrics: pd.DataFrame, runs: pd.DataFrame
 def finding_training(timings: pd.DataFrame) -> pd.DataFrame:
     """Finding (4): when, relative to the accuracy curve, the last hidden layer simplifies.
 
-    Per dataset and protocol: the step fractions of the complexity half-drop and of the 90%
-    accuracy crossing, their difference (``topology - accuracy``; negative = topology first),
-    the share of runs whose half-drop comes no later than the crossing, and the share of runs
-    without any simplification over training; where the input was measured at every step, the
-    share ``r`` of the input's excess complexity left at the last hidden layer at the first and
-    last step, when ``r`` first falls to 1/2 (``t_reduction_frac``) and the share of runs where
-    that comes no later than the 90% accuracy crossing.
+    Per dataset and protocol: the step fractions of the complexity half-drop and of the
+    ``ACCURACY_CROSSING`` accuracy crossing, their paired difference (``topology - accuracy``;
+    negative = topology first; tested), the share of runs whose half-drop comes no later than the
+    crossing, and the share of runs without any simplification over training; where the input was
+    measured at every step, the share ``r`` of the input's excess complexity left at the last
+    hidden layer at the first and last step, when ``r`` first falls to ``REMAINING_HALF``
+    (``t_reduction_frac``) and the share of runs where that comes no later than the crossing.
     """
     out = []
     for (dataset, protocol), g in timings.groupby(["dataset", "protocol"]):
         base = dict(finding="4_training", dataset=dataset, protocol=protocol)
         simplified = g[g["t_topology"].notna()]
         out.append({**base, "quantity": "share_without_simplification",
-                    **estimate(g["t_topology"].isna().astype(float))})
+                    **share(g["t_topology"].isna().astype(float))})
         out.append({**base, "quantity": "t_topology_frac", **estimate(simplified["t_topology_frac"])})
         out.append({**base, "quantity": f"{ACC_KEY}_frac", **estimate(g[f"{ACC_KEY}_frac"])})
         out.append({**base, "quantity": "t_acc_max_frac", **estimate(g["t_acc_max_frac"])})
@@ -358,7 +367,7 @@ def finding_training(timings: pd.DataFrame) -> pd.DataFrame:
                     **paired_test(simplified["t_topology_frac"], simplified[f"{ACC_KEY}_frac"])})
         both = simplified[simplified[ACC_KEY].notna()]
         out.append({**base, "quantity": f"share_topology_not_after_{ACC_TAG}",
-                    **estimate((both["t_topology"] <= both[ACC_KEY]).astype(float))})
+                    **share((both["t_topology"] <= both[ACC_KEY]).astype(float))})
         if "t_reduction" in g:
             out.append({**base, "quantity": "r_start", **estimate(g["r_start"])})
             out.append({**base, "quantity": "r_end", **estimate(g["r_end"])})
@@ -366,7 +375,7 @@ def finding_training(timings: pd.DataFrame) -> pd.DataFrame:
             out.append({**base, "quantity": "t_reduction_frac",
                         **estimate(reduced["t_reduction_frac"])})
             out.append({**base, "quantity": f"share_reduction_not_after_{ACC_TAG}",
-                        **estimate((reduced["t_reduction"] <= reduced[ACC_KEY]).astype(float))})
+                        **share((reduced["t_reduction"] <= reduced[ACC_KEY]).astype(float))})
     return pd.DataFrame(out)
 
 
@@ -476,7 +485,7 @@ def hunchback(measures: pd.DataFrame, runs: pd.DataFrame,
             ratios.setdefault(dataset, []).append(float(ids[peak] / ids[-1]) if ids[-1] > 0 else np.nan)
         for dataset in flags:
             out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
-                        "quantity": f"hunchback_share_{label}", **estimate(flags[dataset])})
+                        "quantity": f"hunchback_share_{label}", **share(flags[dataset])})
             out.append({"finding": "hunchback", "dataset": dataset, "protocol": "-",
                         "quantity": f"peak_over_last_id_{label}", **estimate(ratios[dataset])})
     return pd.DataFrame(out)

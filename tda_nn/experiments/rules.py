@@ -19,6 +19,8 @@ from tda_nn.experiments.stats import DEFAULT_CORRECTION, DEFAULT_INTERVAL, adjus
 ALPHA = 0.05
 #: correction of the p-values across the cases of one claim (see stats.adjust)
 CORRECTION = DEFAULT_CORRECTION
+#: how the verdict names each correction
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "un"}
 #: interval method of every estimate (see stats.DEFAULT_INTERVAL and its coverage simulation)
 INTERVAL = DEFAULT_INTERVAL
 

@@ -127,7 +127,8 @@ def _empty(n: int, method: str, estimate: float = np.nan) -> dict[str, float | s
 
 
 def mean_interval(values: Sequence[float] | np.ndarray, method: str = DEFAULT_INTERVAL,
-                  confidence: float = CONFIDENCE, null: float = 0.0) -> dict[str, float | str]:
+                  confidence: float = CONFIDENCE, null: float = 0.0,
+                  bounds: tuple[float, float] | None = None) -> dict[str, float | str]:
     """Mean of ``values`` (NaN dropped) with its interval and the t test of ``mean == null``.
 
     Parameters
@@ -136,6 +137,8 @@ def mean_interval(values: Sequence[float] | np.ndarray, method: str = DEFAULT_IN
     method : interval method, one of :data:`INTERVAL_METHODS`
     confidence : nominal coverage
     null : the value the p-value tests against
+    bounds : the range the mean cannot leave (e.g. ``(0, 1)`` for a share): the interval is
+        clipped to it
 
     Returns
     -------
@@ -147,6 +150,8 @@ def mean_interval(values: Sequence[float] | np.ndarray, method: str = DEFAULT_IN
     if len(x) < 2:
         return _empty(len(x), method, float(x[0]) if len(x) else np.nan)
     lo, hi = interval(x, method, confidence)
+    if bounds is not None:
+        lo, hi = np.clip(lo, *bounds), np.clip(hi, *bounds)
     est = float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(len(x)))
     return {"estimate": est, "ci_low": float(lo), "ci_high": float(hi), "n": len(x),

@@ -48,6 +48,7 @@ from tda_nn.experiments.rules import (
     ALPHA,
     CONTRADICTORY,
     CORRECTION,
+    CORRECTION_NAMES,
     DIFFER,
     HUNCHBACK_HELD,
     MIN_RUNS_TIMING,
@@ -67,7 +68,7 @@ YES, NO, PARTLY, UNCLEAR, NA = "yes", "no", "partly", "inconclusive", "n/a"
 __all__ = ["CONTRADICTORY", "MIN_RUNS_TIMING", "NOTHING_TO_SIMPLIFY", "verdict",
            "verdict_markdown"]
 #: how every tested sentence names its test
-SIGNIFICANCE = f"{CORRECTION}-corrected across the cases, alpha = {num(ALPHA)}"
+SIGNIFICANCE = f"{CORRECTION_NAMES[CORRECTION]}-corrected across the cases, alpha = {num(ALPHA)}"
 
 
 def fmt(row: pd.Series | dict[str, Any] | None, digits: int = 2) -> str:
@@ -254,7 +255,7 @@ def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
     text = (f"Over training, the last hidden layer comes to hold at most {pct(REMAINING_HALF)} of "
             "the input's excess complexity (beta0 + beta1 + beta2 - 1, classes split by predicted "
             f"label at each step) no later than training accuracy first reaches "
-            f"{pct(ACCURACY_CROSSING)}, in at least {pct(TIMING_HELD)} of the runs, in "
+            f"{pct(ACCURACY_CROSSING)} (in at least {pct(TIMING_HELD)} of the runs) in "
             f"{sum(v == YES for v in flags.values())} of {len(flags)} cases (times as fractions "
             "of the training steps, at the captured steps only; fewer than "
             f"{MIN_RUNS_TIMING} runs behind a case: inconclusive).")
@@ -347,6 +348,7 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
 def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see module doc).
 
+    A claim without any case (no findings, e.g. where no run met its target) is inconclusive.
     ``runs`` adds a first entry on training: how many runs reached their target accuracy.
     """
     items = []
@@ -363,11 +365,12 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
                               "those runs enter the claims"
                               + (f" (no run did on {', '.join(none)}: left out)" if none else "")
                               + "."})
-    if len(findings):
-        items += [verdict_simplification(findings), verdict_activation(findings),
-                  verdict_depth(findings), verdict_training(findings),
-                  verdict_tracking(findings), verdict_hunchback(findings)]
-        items.append(verdict_protocol(items))
+    if "finding" not in findings:       # no findings at all (e.g. no run met its target)
+        findings = pd.DataFrame(columns=["finding", "dataset", "protocol", "quantity"])
+    items += [verdict_simplification(findings), verdict_activation(findings),
+              verdict_depth(findings), verdict_training(findings),
+              verdict_tracking(findings), verdict_hunchback(findings)]
+    items.append(verdict_protocol(items))
     return items
 
 
