@@ -136,3 +136,12 @@ def test_region_count_arguments():
         region_counts(relu, [[0.0, 0.0]], [[1.0, 1.0]], method="sample")
     with pytest.raises(InputError, match="differ in shape"):
         region_counts(relu, [[0.0, 0.0]], [[1.0, 1.0], [2.0, 2.0]])
+
+
+def test_exact_walk_with_inplace_relu_and_without_max_pooling():
+    net = _one_hidden_1d()
+    net.act1.inplace = True
+    assert region_counts(net, [[-2.0]], [[2.0]])["act1"].tolist() == [3]
+    pooled = _net(fc=nn.Linear(4, 4), act=nn.ReLU(), pool=nn.MaxPool1d(2))
+    with pytest.raises(InputError, match="MaxPool1d"):
+        region_counts(pooled, [[0.0] * 4], [[1.0] * 4])

@@ -10,11 +10,12 @@ Two methods:
 
 - ``"exact"``: walk each segment from breakpoint to breakpoint. Inside a region every
   pre-activation is affine in the segment parameter ``t``, so ``z(t) = z(t0) + (t - t0) z'(t0)``
-  with ``z'`` from ``torch.func.jvp``; the next breakpoint is the smallest ``t > t0`` where some
-  ``z`` reaches 0, and the walk steps :data:`T_STEP` past it. The walk follows every ReLU and
-  leaky-ReLU unit of the net, whichever layers are counted. Exact for nets whose every activation
-  is piecewise linear (checked), up to breakpoints closer than :data:`T_STEP` (in ``t``), which
-  count once. Computed in float64 on a copy of the model.
+  (``z'`` from one forward pass with the pattern frozen, see :func:`_region_affine`); the next
+  breakpoint is the smallest ``t > t0`` where some ``z`` reaches 0, and the walk steps
+  :data:`T_STEP` past it. The walk follows every ReLU and leaky-ReLU unit of the net, whichever
+  layers are counted. Exact for nets whose every activation is piecewise linear and that have no
+  max-pooling (checked), up to breakpoints closer than :data:`T_STEP` (in ``t``), which count
+  once. Computed in float64 on a copy of the model.
 - ``"sample"``: the pattern at points ``step`` apart (input-space distance) along each segment;
   any net, but regions narrower than ``step`` are missed (a lower bound that converges to the
   exact count as ``step`` shrinks), and a sample that lands exactly on a boundary (pre-activation
@@ -24,7 +25,7 @@ Two methods:
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ import torch
 from torch import nn
 
 from tda_nn.errors import InputError
+from tda_nn.extract.layers import find_modules
 from tda_nn.features._torch_layers import as_points, layer_function, layer_names
 
 __all__ = ["METHODS", "T_STEP", "activation_patterns", "pattern_changes", "region_counts",
@@ -163,13 +165,51 @@ def _sampled(model: nn.Module, names: list[str], a: torch.Tensor, b: torch.Tenso
 
 
 def _check_piecewise_linear(model: nn.Module) -> None:
-    from tda_nn.extract.layers import ACTIVATIONS
+    from tda_nn.extract.layers import ACTIVATIONS, POOLINGS
 
     bad = sorted({type(m).__name__ for m in model.modules()
-                  if isinstance(m, ACTIVATIONS) and not isinstance(m, PIECEWISE_LINEAR)})
+                  if (isinstance(m, ACTIVATIONS) and not isinstance(m, PIECEWISE_LINEAR))
+                  or (isinstance(m, POOLINGS) and "Avg" not in type(m).__name__)})
     if bad:
         raise InputError(f"method='exact' needs a piecewise-linear net; this one has {bad} "
                          "(use method='sample')")
+
+
+def _region_affine(net: nn.Module, tracked: list[str]) -> Callable[
+        [torch.Tensor, torch.Tensor], tuple[list[torch.Tensor], list[torch.Tensor]]]:
+    """``g(x, d) -> (z, dz)``: the pre-activations of the tracked modules at ``x`` and their
+    derivative along ``d``, exact inside the region of ``x``.
+
+    One forward pass of the stacked batch ``[x; x + d]`` in which every tracked activation
+    applies the slopes of the pattern at ``x`` to both halves: the net with that pattern frozen
+    is affine, so its pre-activations at ``x + d`` minus those at ``x`` are the derivative.
+    """
+    modules = find_modules(net, tracked)
+
+    def g(x: torch.Tensor, d: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        half = x.shape[0]
+        store: dict[str, torch.Tensor] = {}
+        handles = []
+        for name, module in modules.items():
+            slope = float(getattr(module, "negative_slope", 0.0))
+
+            def hook(_m: nn.Module, args: tuple[Any, ...], _out: Any, name: str = name,
+                     slope: float = slope) -> torch.Tensor:
+                pre = args[0]
+                store[name] = pre
+                gain = torch.where(pre[:half] > 0, 1.0, slope).to(pre.dtype)
+                return pre * torch.cat([gain, gain])
+            handles.append(module.register_forward_hook(hook))
+        try:
+            with torch.no_grad():
+                net(torch.cat([x, x + d]))
+        finally:
+            for h in handles:
+                h.remove()
+        z = [store[n][:half].reshape(half, -1) for n in tracked]
+        dz = [store[n][half:].reshape(half, -1) - zl for n, zl in zip(tracked, z, strict=True)]
+        return z, dz
+    return g
 
 
 def _walk(model: nn.Module, names: list[str], a: torch.Tensor, b: torch.Tensor,
@@ -182,7 +222,10 @@ def _walk(model: nn.Module, names: list[str], a: torch.Tensor, b: torch.Tensor,
     if outside:
         raise InputError(f"method='exact' counts ReLU/LeakyReLU modules only; not {outside}")
     net = copy.deepcopy(model).to(torch.float64)
-    f = layer_function(net, tracked, inputs=True)
+    for module in net.modules():
+        if isinstance(module, PIECEWISE_LINEAR):
+            module.inplace = False          # the hooks read the pre-activation
+    g = _region_affine(net, tracked)
     counted = [tracked.index(n) for n in names]
     a, b = a.to(torch.float64), b.to(torch.float64)
     d = b - a
@@ -195,7 +238,7 @@ def _walk(model: nn.Module, names: list[str], a: torch.Tensor, b: torch.Tensor,
     for _ in range(max_breakpoints + 1):
         idx = torch.nonzero(active).flatten()
         x = a[idx] + t[idx].reshape(shape) * d[idx]
-        z, dz = torch.func.jvp(f, (x,), (d[idx],))
+        z, dz = g(x, d[idx])
         on = [z[k] > 0 for k in counted]
         if previous is not None:
             changed = np.stack([(p[idx] != o).any(dim=1).cpu().numpy()
