@@ -145,3 +145,14 @@ def test_exact_walk_with_inplace_relu_and_without_max_pooling():
     pooled = _net(fc=nn.Linear(4, 4), act=nn.ReLU(), pool=nn.MaxPool1d(2))
     with pytest.raises(InputError, match="MaxPool1d"):
         region_counts(pooled, [[0.0] * 4], [[1.0] * 4])
+
+
+def test_segment_pairs_join_distinct_points_of_the_cloud():
+    X = np.arange(10.0).reshape(5, 2)
+    a, b = segment_pairs(X, 40, seed=2)
+    assert a.shape == b.shape == (40, 2)
+    assert not (a == b).all(axis=1).any()
+    rows = {tuple(r) for r in X}
+    assert all(tuple(r) in rows for r in np.concatenate([a, b]))
+    with pytest.raises(InputError):
+        segment_pairs(X[:1], 3)
