@@ -92,7 +92,8 @@ class Docstring:
 
     def entries(self, section: str) -> list[Entry]:
         """The ``name : type`` entries of ``section`` (empty when it is absent)."""
-        return parse_entries(self.sections.get(section, ""))
+        return parse_entries(self.sections.get(section, ""),
+                             returns=section in ("Returns", "Yields", "Raises", "Warns"))
 
     def documented(self, section: str = "Parameters") -> set[str]:
         """Names documented in ``section`` (leading ``*`` stripped)."""
@@ -132,8 +133,12 @@ def parse_docstring(doc: str | None) -> Docstring:
     return out
 
 
-def parse_entries(text: str) -> list[Entry]:
-    """Parse ``name : type`` lines (at the section's indentation) and their indented text."""
+def parse_entries(text: str, returns: bool = False) -> list[Entry]:
+    """Parse ``name : type`` lines (at the section's indentation) and their indented text.
+
+    With ``returns`` (Returns, Yields, Raises, Warns), a line without `` : `` is a type, as in
+    numpydoc; elsewhere it is a name without a type.
+    """
     entries: list[Entry] = []
     for line in text.splitlines():
         if not line.strip():
@@ -142,6 +147,8 @@ def parse_entries(text: str) -> list[Entry]:
             continue
         if not line.startswith((" ", "\t")):
             match = _ENTRY.match(line.strip())
+            if match and returns and not (match["type"] or match["type2"]):
+                match = None
             if match:
                 names = [n.strip() for n in match["names"].split(",")]
                 kind = (match["type"] or match["type2"] or "").strip()
@@ -183,7 +190,12 @@ def public_api() -> list[Item]:
     for package in PACKAGES:
         module = importlib.import_module(package)
         for name in public_names(package):
-            items.append(Item(package, name, getattr(module, name)))
+            value = getattr(module, name)
+            if inspect.ismodule(value) and hasattr(module, "__getattr__"):
+                # a submodule of the same name shadows the lazily exported object once imported
+                # (tda_nn.experiments.verdict): ask the package's __getattr__ for the export
+                value = module.__getattr__(name)
+            items.append(Item(package, name, value))
     return items
 
 
@@ -355,9 +367,14 @@ def _md_text(text: str) -> str:
     return text
 
 
-def _entry_lines(entries: list[Entry]) -> list[str]:
+def _entry_lines(entries: list[Entry], section: str) -> list[str]:
     lines = []
     for entry in entries:
+        if not entry.names and section not in ("Returns", "Yields", "Raises", "Warns"):
+            # text between the entries of a section (a remark, not a name)
+            text = " ".join(f"{entry.type}\n{entry.description}".split())
+            lines += ["", _md_text(text), ""]
+            continue
         names = ", ".join(f"`{n}`" for n in entry.names)
         kind = f" ({_md_text(entry.type)})" if entry.type and entry.names else ""
         if not entry.names:
@@ -402,7 +419,7 @@ def render_item(item: Item) -> list[str]:
                     "Attributes"):
         entries = doc.entries(section)
         if entries:
-            lines += [f"**{section}**", ""] + _entry_lines(entries) + [""]
+            lines += [f"**{section}**", ""] + _entry_lines(entries, section) + [""]
     if inspect.isclass(obj) and not issubclass(obj, BaseException):
         methods = public_methods(obj)
         if methods:

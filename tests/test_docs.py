@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def api_docs():
     spec = importlib.util.spec_from_file_location("api_docs", ROOT / "scripts" / "api_docs.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["api_docs"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

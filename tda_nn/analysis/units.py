@@ -30,7 +30,48 @@ MAX_CLOUD_BYTES = 2 * 1024**3
 
 @dataclass(frozen=True)
 class TopologyParams:
-    """Everything that determines a unit's result (hashed into every result file)."""
+    """Everything that determines a unit's result (hashed into every result file).
+
+    Parameters
+    ----------
+    homology_dimensions : tuple of int
+        Homology dimensions to compute, e.g. ``(0, 1)``.
+    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        Metric of the clouds (see :func:`tda_nn.homology.metric_space`).
+    metric_params : tuple of (str, value) pairs
+        The metric's parameters as sorted items (hashable), e.g. ``(("n_neighbors", 14),)``.
+    subsample : {"auto", "maxmin", "random", "none"}
+        As in :func:`tda_nn.homology.compute_persistence`.
+    n_landmarks : int or None
+        Subsample size; None: the library default (300).
+    max_edge_length : float or None
+        Rips threshold; None: the full filtration.
+    backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+        Persistence backend.
+    coeff : int
+        Prime ``p``: homology with coefficients in Z/pZ.
+    betti_method : {"significant", "auto", "test", "scale"}
+        Which answer fills the ``betti`` column (``tda-nn persistence`` passes ``"auto"``, its
+        default; see ``docs/betti-numbers.md``).
+    betti_scale : float or None
+        Scale for ``betti_method="scale"``.
+    alpha : float
+        Level of the universal-null test.
+    correction : {"bonferroni", "holm", "bh"}
+        Multiple-testing correction of the test.
+    stability_seeds : int
+        Landmark seeds besides the default whose answers give ``betti_seed_min`` /
+        ``betti_seed_max`` (0: not checked).
+    intrinsic_dimension : bool
+        Compute the TwoNN intrinsic dimension of each cloud.
+    linear_probe : bool
+        Compute the linear-probe accuracy of each whole cloud (needs labels).
+    random_state : int
+        Seed of the subsamples (landmarks, random row subsamples, companion rows).
+    max_cloud_bytes : int
+        A whole layer larger than this is read by blocks (out of core) where its format allows,
+        else randomly subsampled by rows with a warning; default 2 GiB.
+    """
 
     homology_dimensions: tuple[int, ...] = (0, 1)
     metric: str = "euclidean"
@@ -66,9 +107,28 @@ class TopologyParams:
 class Unit:
     """One point cloud to measure.
 
-    ``source`` is a saved-activations path (``kind="activations"``) or a run-store root
-    (``kind="store"``); ``indices`` are the rows of this unit's class (None: all rows);
-    ``labels`` (probe labels, all rows) are carried only by units whose features need them.
+    Parameters
+    ----------
+    run : str
+        Training run the cloud comes from (``"activations"`` for saved activations).
+    step : int
+        Captured training step; ``-1`` for saved activations (no step).
+    layer : str
+        Layer name.
+    layer_index : int
+        Position of the layer in the model's layer order (sorts the table).
+    cls : str
+        Class label of the cloud, or ``"all"`` for the whole layer.
+    source : str
+        A saved-activations path (``kind="activations"``) or a run-store root
+        (``kind="store"``).
+    kind : {"activations", "store"}
+        What ``source`` is.
+    indices : numpy.ndarray or None
+        The rows of this unit's class; None: all rows.
+    labels : numpy.ndarray or None
+        Probe labels (all rows), carried only by units whose features need them (the linear
+        probe of a whole cloud).
     """
 
     run: str

@@ -38,7 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "needs labels; no linear probe then)")
     parser.add_argument("--steps", default=None, help="comma-separated steps of a store (default: all)")
     parser.add_argument("--metric", default="euclidean",
-                        choices=("euclidean", "cosine", "knn_geodesic"))
+                        choices=("euclidean", "cosine", "knn_geodesic"),
+                        help="metric of the clouds (default euclidean; knn_geodesic: hop counts "
+                             "on the kNN graph, Naitzat et al. 2020)")
     parser.add_argument("--n-neighbors", type=int, default=None,
                         help="k of the kNN graph for --metric knn_geodesic")
     parser.add_argument("--subsample", default="auto", choices=("auto", "maxmin", "random", "none"),
@@ -48,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-edge-length", type=float, default=None,
                         help="Rips threshold (default: none)")
     parser.add_argument("--backend", default="giotto-ph",
-                        choices=("giotto-ph", "ripser", "gudhi", "giotto-tda"))
+                        choices=("giotto-ph", "ripser", "gudhi", "giotto-tda"),
+                        help="persistence engine (default giotto-ph; the others give the same "
+                             "diagrams)")
     parser.add_argument("--betti", default="auto", choices=("auto", "test", "significant", "scale"),
                         help="auto (default): universal-null test or significance rule, pieces "
                         "from the merge tree; test: the test alone; significant: the rule alone "

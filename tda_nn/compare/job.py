@@ -202,6 +202,10 @@ def compare_job(
         Add linear CKA (metric ``"1-linear_cka"``), the non-topological baseline.
     rtd : bool
         Add RTD on the aligned layer pairs (``rtd_samples`` points, ``rtd_trials`` draws).
+    rtd_samples : int
+        Points drawn from each pair of clouds per RTD trial.
+    rtd_trials : int
+        RTD draws per layer pair (the table keeps their mean).
     align : {"relative_depth", "all"}
         Layer pairs the summary averages over.
     null : {"auto", "seeds", "bootstrap", "none"}

@@ -51,7 +51,17 @@ __all__ = [
 
 
 def relative_depth(n_layers: int) -> np.ndarray:
-    """Relative depths ``i / (n_layers - 1)`` of ``n_layers`` layers; ``[0.0]`` for one layer."""
+    """Relative depths ``i / (n_layers - 1)`` of ``n_layers`` layers; ``[0.0]`` for one layer.
+
+    Parameters
+    ----------
+    n_layers : int
+        Number of layers (at least 1).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_layers,)
+    """
     if int(n_layers) < 1:
         raise InputError(f"n_layers must be >= 1, got {n_layers}")
     if n_layers == 1:

@@ -38,7 +38,48 @@ def _quiet(_: str) -> None:
 
 @dataclass(frozen=True)
 class CompareOptions:
-    """Every parameter of a comparison (see :func:`~tda_nn.compare.job.compare_job`)."""
+    """Every parameter of a comparison (see :func:`~tda_nn.compare.job.compare_job`).
+
+    Validated on construction: a bad value raises :class:`~tda_nn.errors.InputError`.
+
+    Parameters
+    ----------
+    step : int, "first" or "last"
+        Training step compared for run directories and stores.
+    homology_dims : tuple of int
+        Homology dimensions compared.
+    metrics : tuple of {"wasserstein", "bottleneck", "sliced_wasserstein"}
+        Diagram distances.
+    order : float
+        Wasserstein order ``p``.
+    ground_metric : {"linf", "l2"}
+        Norm in the plane of the Wasserstein and bottleneck distances.
+    cka : bool
+        Add linear CKA (metric ``"1-linear_cka"``), the non-topological baseline.
+    rtd : bool
+        Add RTD on the aligned layer pairs.
+    rtd_samples : int
+        Points drawn from each pair of clouds per RTD trial.
+    rtd_trials : int
+        RTD draws per layer pair.
+    align : {"relative_depth", "all"}
+        Layer pairs the summary averages over.
+    null : {"auto", "seeds", "bootstrap", "none"}
+        What an architecture difference is set against: the distance between seeds of one
+        architecture, between bootstrap resamples of the probe points, or nothing; ``"auto"``:
+        seeds where there are two or more, else bootstrap.
+    n_bootstrap : int
+        Resamples per model for a bootstrap null.
+    n_landmarks : int or None
+        Landmarks of the diagrams computed here; None: the library default.
+    subsample : {"auto", "maxmin", "random", "none"}
+        As in :func:`tda_nn.homology.compute_persistence`.
+    random_state : int
+        Seeds landmarks and resamples.
+    normalize : {"none", "rms"}
+        ``"rms"`` divides every diagram by the RMS radius of its cloud, so that distances compare
+        shapes rather than scales.
+    """
 
     step: int | str = "last"
     homology_dims: tuple[int, ...] = (0, 1)

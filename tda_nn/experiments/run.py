@@ -84,6 +84,10 @@ def run_experiment(
         setting). The reference nets are tiny; on a busy machine torch's intra-op threads spin
         against each other and a full-batch step of a 7x15 MLP on 3,000 points went from ~10 ms
         (one thread) to ~600 ms (two threads, 2 shared cores).
+    progress : bool
+        Show progress bars while the pipelines run.
+    log : callable
+        Called with each one-line progress message; default ``print``.
 
     Returns
     -------
@@ -251,7 +255,18 @@ def _measure_input(X: np.ndarray, unit: Unit, params: TopologyParams) -> list[di
 
 
 def analyse_experiment(out: str | Path) -> dict[str, Any]:
-    """Analyse every finished pipeline of ``out``; write ``OUT/results/`` and the verdict."""
+    """Analyse every finished pipeline of ``out``; write ``OUT/results/`` and the verdict.
+
+    Parameters
+    ----------
+    out : str or Path
+        Experiment directory written by :func:`run_experiment`.
+
+    Returns
+    -------
+    dict
+        ``findings`` (DataFrame), ``verdict`` (list of dicts) and ``results`` (every table).
+    """
     from tda_nn.experiments.findings import analyse
     from tda_nn.experiments.tables import load_experiment
     from tda_nn.experiments.verdict import verdict, verdict_markdown

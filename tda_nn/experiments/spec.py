@@ -62,6 +62,11 @@ SCHEMA = Section(
 def load_experiment_spec(path: str | Path) -> dict[str, Any]:
     """Read and validate an experiment spec; return it with defaults filled in.
 
+    Parameters
+    ----------
+    path : str or Path
+        The experiment's YAML file (e.g. ``pipelines/naitzat_small.yaml``).
+
     Returns
     -------
     dict

@@ -276,7 +276,18 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
 def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see module doc).
 
-    ``runs`` adds a first entry on training: how many runs reached their target accuracy.
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        The ``findings`` table of :func:`tda_nn.experiments.findings.analyse` (one estimate with
+        its bootstrap interval per row).
+    runs : pandas.DataFrame or None
+        The experiment's runs table; adds a first entry on training: how many runs reached
+        their target accuracy.
+
+    Returns
+    -------
+    list of dict
     """
     items = []
     if runs is not None and len(runs):

@@ -442,6 +442,7 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : ndarray of shape (n_clouds, n_features, 3)
+        y : ignored
 
         Returns
         -------
@@ -468,6 +469,12 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``betti_h<dim>`` of the output columns."""
+        """Names ``betti_h<dim>`` of the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         check_is_fitted(self, "homology_dimensions_")
         return np.array([f"betti_h{d}" for d in self.homology_dimensions_], dtype=object)

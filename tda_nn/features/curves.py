@@ -218,7 +218,13 @@ class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=N
         self.n_jobs = n_jobs
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of axis 1 of the output, ``betti_curve_h<dim>`` (each holds ``n_bins`` values)."""
+        """Names of axis 1 of the output, ``betti_curve_h<dim>`` (each holds ``n_bins`` values).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         return np.array([f"betti_curve_h{d}" for d in dims], dtype=object)
 

@@ -218,7 +218,13 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """Estimates, ndarray of shape (n_clouds, 1)."""
+        """Estimates, ndarray of shape (n_clouds, 1).
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_points_i, n_features_i)
+            Point clouds.
+        """
         check_is_fitted(self, "is_fitted_")
         dims, infos = intrinsic_dimensions(
             X, self.discard_fraction, return_info=True, n_jobs=self.n_jobs
@@ -233,6 +239,12 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         return dims.reshape(-1, 1)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """One output column, ``intrinsic_dimension``."""
+        """One output column, ``intrinsic_dimension``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         check_is_fitted(self, "is_fitted_")
         return np.array(["intrinsic_dimension"], dtype=object)

@@ -191,7 +191,13 @@ class _DiagramSummary(_DiagramTransformer):
     """Base of the scalar summaries: ``transform`` gives (n_clouds, n_dims), named columns."""
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``<prefix>_h<dim>`` for the output columns."""
+        """Names ``<prefix>_h<dim>`` for the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         return np.array([f"{self._prefix}_h{d}" for d in dims], dtype=object)
 
@@ -374,6 +380,15 @@ def number_of_bars(
 
     Infinite bars count. With the reduced-homology convention (the infinite H0 bar dropped), the
     number of connected components is ``number_of_bars(...)[:, h0] + 1``.
+
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3) or (n_features, 3)
+        Diagrams in giotto-tda's layout.
+    min_lifetime : float
+        Bars must live longer than this (``>= 0``).
+    homology_dimensions : sequence of int or None
+        Dimensions to count; None: those present in the diagrams.
 
     Returns
     -------
@@ -632,7 +647,13 @@ class Amplitude(_DiagramSummary):
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``amplitude_<metric>_h<dim>`` (or ``amplitude_<metric>`` with ``order``)."""
+        """Names ``amplitude_<metric>_h<dim>`` (or ``amplitude_<metric>`` with ``order``).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         if self.order is not None:
             return np.array([f"amplitude_{self.metric}"], dtype=object)

@@ -48,6 +48,8 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
     X : list of array-like of shape (n_points_i, n_features_i), or ndarray of shape
         (n_clouds, n_points, n_features)
         Square distance matrices when ``metric="precomputed"``.
+    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        The metric the clouds will be measured in (decides what a valid cloud is).
 
     Returns
     -------
@@ -335,6 +337,8 @@ class VietorisRipsPersistence(
         ----------
         X : list of ndarray of shape (n_points_i, n_features_i)
         y : ignored
+        **fit_params : ignored
+            Accepted for scikit-learn's API.
 
         Returns
         -------
@@ -353,6 +357,11 @@ class VietorisRipsPersistence(
 
         The number of rows per diagram depends on the collection transformed, so rows have no
         fixed names; the transformers after this one name their own columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
         """
         check_is_fitted(self, "homology_dimensions_")
         return np.array(["birth", "death", "homology_dimension"], dtype=object)

@@ -166,6 +166,15 @@ def random_subsample(
 ) -> Subsample:
     """``n_points`` points drawn uniformly without replacement, with their covering radius.
 
+    Parameters
+    ----------
+    space : MetricSpace
+        The cloud in its metric (:func:`tda_nn.homology.metric_space`).
+    n_points : int
+        Points to draw; a cloud of at most this many points is used whole.
+    random_state : int, Generator or None
+        Seeds the draw; None: unseeded (NumPy's fresh entropy).
+
     Returns
     -------
     Subsample

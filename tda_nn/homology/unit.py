@@ -131,7 +131,13 @@ class PersistenceResult:
     mst: np.ndarray | None = field(default=None, repr=False)
 
     def bars(self, dim: int) -> np.ndarray:
-        """The ``(birth, death)`` bars of one homology dimension, shape ``(n_bars_dim, 2)``."""
+        """The ``(birth, death)`` bars of one homology dimension, shape ``(n_bars_dim, 2)``.
+
+        Parameters
+        ----------
+        dim : int
+            Homology dimension.
+        """
         return self.diagram[self.diagram[:, 2] == dim, :2]
 
 
@@ -403,15 +409,17 @@ def compute_persistence(
         For a :class:`~tda_nn.homology.chunked.ChunkedCloud` only: run its passes on this Dask
         cluster (same result as without).
 
+    Returns
+    -------
+    PersistenceResult
+
+    Notes
+    -----
     A :class:`~tda_nn.homology.chunked.ChunkedCloud` (a layer read by blocks of rows, see
     :func:`~tda_nn.homology.chunked.open_chunked`) is subsampled out of core
     (:mod:`tda_nn.homology.outofcore`, Euclidean metric): the same landmarks, covering radius,
     masses and diagram as the in-memory path, up to float32 rounding of the distances the greedy
     choice compares, in memory bounded by one block plus the candidates.
-
-    Returns
-    -------
-    PersistenceResult
     """
     start = time.perf_counter()
     dims = check_homology_dimensions(homology_dimensions)

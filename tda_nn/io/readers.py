@@ -62,6 +62,11 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of ``path``: ``store``, ``store-step``, ``npy-dir``, ``zarr``, or a value of
     ``SUFFIXES``.
 
+    Parameters
+    ----------
+    path : str or PathLike
+        A file or directory of saved activations, or a run store.
+
     Raises
     ------
     StoreError

@@ -189,7 +189,13 @@ def _from_factory(spec: str, init: str, seed: int) -> TextModel:
 
 
 def read_texts(path: str | os.PathLike[str]) -> list[str]:
-    """One text per non-blank line of a UTF-8 file (surrounding spaces stripped)."""
+    """One text per non-blank line of a UTF-8 file (surrounding spaces stripped).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A UTF-8 text file, one text per line.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: texts file not found")
@@ -218,8 +224,20 @@ def evenly_spaced(n: int, k: int | None) -> np.ndarray:
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int = 128) -> dict[str, np.ndarray]:
     """Tokenize ``texts`` into padded integer arrays ``(n_texts, n_tokens)``.
 
-    Returns the tokenizer's arrays (``input_ids``, ``attention_mask``, ``token_type_ids`` for
-    BERT), padded to the longest text and truncated at ``max_length`` tokens.
+    Parameters
+    ----------
+    tokenizer : callable
+        A Hugging Face style tokenizer (e.g. the one :func:`load_text_model` returns).
+    texts : sequence of str
+        The texts.
+    max_length : int
+        Tokens kept per text (at least 2).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of shape (n_texts, n_tokens)
+        The tokenizer's arrays (``input_ids``, ``attention_mask``, ``token_type_ids`` for BERT),
+        padded to the longest text and truncated at ``max_length`` tokens.
     """
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         raise InputError("texts must be a list of strings")

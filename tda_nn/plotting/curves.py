@@ -138,6 +138,23 @@ def topology_over_steps(
 ) -> pd.DataFrame:
     """Per layer and step: the mean of ``value`` over replicates (seeds) and its error.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy topology table (``topology.csv``).
+    homology_dim : int
+        Homology dimension.
+    value : str
+        Column to summarise.
+    cls : str or None
+        Class whose rows are used (``"all"``: the whole clouds); None: every row.
+    layers : sequence of str, optional
+        Layers to keep, in this order; default every layer in depth order.
+    error : {"sem", "std", "ci95"}
+        Spread over replicates, as in :func:`~tda_nn.plotting.summarize_by_layer`.
+    model : str, optional
+        Model to select when the table holds several.
+
     Returns
     -------
     pandas.DataFrame

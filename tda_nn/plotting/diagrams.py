@@ -194,7 +194,17 @@ def plot_diagram(
     """Persistence diagram of one cloud: birth–death scatter above the diagonal, one colour and
     marker per dimension; bars that never die sit on a dashed ``+inf`` line.
 
-    Parameters are those of :func:`plot_barcode`.
+    Parameters
+    ----------
+    diagram : array-like, shape (n_bars, 3) or (1, n_bars, 3)
+        Rows ``(birth, death, dim)``; padding rows (``birth == death``) are skipped.
+    homology_dimensions : int or sequence of int, optional
+        Dimensions to draw (default: every dimension in ``diagram``).
+    title : str, optional
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    threshold : float, optional
+        Filtration threshold used; bars dying at or after it are drawn as never dying.
 
     Returns
     -------

@@ -44,7 +44,17 @@ def _as_cloud(X: Any, name: str) -> np.ndarray:
 
 def subsample_indices(n_points: int, max_points: int | None, random_state: int | None) -> np.ndarray:
     """Sorted indices of a seeded uniform subsample of ``max_points`` out of ``n_points``
-    (all indices when ``max_points`` is None or not smaller)."""
+    (all indices when ``max_points`` is None or not smaller).
+
+    Parameters
+    ----------
+    n_points : int
+        Size of the cloud.
+    max_points : int or None
+        Points to keep; None: all.
+    random_state : int or None
+        Seed of the draw.
+    """
     if max_points is None or n_points <= max_points:
         return np.arange(n_points)
     if max_points < _MIN_POINTS:

@@ -359,7 +359,13 @@ def train_reference(
 
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
-    """Read a ``metrics.csv`` written by :func:`train_reference` (columns ``METRIC_COLUMNS``)."""
+    """Read a ``metrics.csv`` written by :func:`train_reference` (columns ``METRIC_COLUMNS``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``metrics.csv`` file.
+    """
     path = Path(path)
     if not path.is_file():
         raise StoreError(f"metrics table {path} does not exist")

@@ -141,7 +141,13 @@ def get_rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore generators saved by :func:`get_rng_state`."""
+    """Restore generators saved by :func:`get_rng_state`.
+
+    Parameters
+    ----------
+    state : dict
+        The dict :func:`get_rng_state` returned (Python, NumPy and torch generators).
+    """
     import torch
 
     try:

@@ -133,7 +133,13 @@ class TopologyTracker:
 
     # schedule -----------------------------------------------------------------------------
     def should_capture(self, step: int) -> bool:
-        """Whether ``step`` is on the schedule (regardless of what is already stored)."""
+        """Whether ``step`` is on the schedule (regardless of what is already stored).
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         step = check_step(step)
         if step == 0:
             return True
@@ -142,7 +148,13 @@ class TopologyTracker:
         return step in self._steps
 
     def is_complete(self, step: int) -> bool:
-        """Whether ``step`` has been captured completely."""
+        """Whether ``step`` has been captured completely.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         return bool(self.store.is_complete(step))
 
     @property
@@ -153,6 +165,13 @@ class TopologyTracker:
     # capture ------------------------------------------------------------------------------
     def step(self, step: int, *, extra: dict[str, Any] | None = None) -> bool:
         """Capture ``step`` if it is on the schedule and not yet complete.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        extra : dict, optional
+            Saved in the checkpoint under ``"extra"`` (plain Python values and tensors only).
 
         Returns
         -------
@@ -213,6 +232,11 @@ class TopologyTracker:
     def resume(self, *, restore_rng: bool = True) -> int | None:
         """Load model, optimizer and RNG state from the latest checkpoint.
 
+        Parameters
+        ----------
+        restore_rng : bool
+            Also restore the Python, NumPy and torch generators saved with it.
+
         Returns
         -------
         int or None
@@ -227,7 +251,13 @@ class TopologyTracker:
         return step
 
     def load_checkpoint(self, step: int) -> dict[str, Any]:
-        """Load the weights (and optimizer state, if any) saved at ``step``; return the payload."""
+        """Load the weights (and optimizer state, if any) saved at ``step``; return the payload.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         path = checkpoint_path(self.run_dir, check_step(step))
         payload = load_checkpoint(path, map_location=_model_device(self.model))
         try:
