@@ -9,8 +9,8 @@
   precomputed distances.
 - :func:`run_backend`: giotto-ph (default), ripser.py, GUDHI, giotto-tda behind one signature.
 
-See :mod:`tda_nn.homology.unit` for how the defaults are chosen and what they cost, and
-:mod:`tda_nn.features.betti` for turning diagrams into Betti numbers. Names are imported lazily,
+How the defaults are chosen and what they cost: ``docs/concepts.md``; turning diagrams into
+Betti numbers: ``docs/betti-numbers.md``. Names are imported lazily,
 so a worker that only runs :func:`compute_persistence` never imports scikit-learn's estimator
 machinery.
 """

@@ -1,29 +1,8 @@
 """Vietoris–Rips persistence engines behind one signature.
 
-Every backend receives the same input, a distance matrix whose entries are float32 numbers
-(stored as float64), either dense ``(m, m)`` or a sparse matrix of the edges not longer than the
-threshold, and returns raw diagrams: one ``(n_bars, 2)`` float64 array of ``(birth, death)`` per
-homology dimension ``0 .. maxdim``, infinite deaths as ``inf``, the essential H0 bar included.
-Because every engine sees the very same float32 filtration values and a persistence diagram does
-not depend on how ties are broken, the diagrams agree exactly (bottleneck distance 0) up to the
-rounding of each engine's arithmetic.
-
-Backends
---------
-``"giotto-ph"`` (default)
-    giotto-ph's Ripser with lock-free multi-threaded reduction in dimensions >= 1
-    (``n_threads``) and optional edge collapse; its compiled functions are called as
-    ``gph.ripser_parallel`` calls them, without importing its Python wrapper and the
-    scikit-learn it pulls in (:mod:`tda_nn.homology._gph`).
-``"ripser"``
-    ``ripser.ripser`` (ripser.py), single-threaded.
-``"gudhi"``
-    ``gudhi.RipsComplex`` (dense) or a ``gudhi.SimplexTree`` built from the sparse edges and
-    expanded to dimension ``maxdim + 1``. Memory grows with the number of simplices: only for
-    small inputs or with a threshold.
-``"giotto-tda"``
-    ``gtda.homology.VietorisRipsPersistence(metric="precomputed")``, only where giotto-tda is
-    installed (it needs scikit-learn 1.3).
+``"giotto-ph"`` (default), ``"ripser"``, ``"gudhi"`` and ``"giotto-tda"`` all receive the same
+float32 distance matrix (dense, or sparse under a threshold) and return one ``(n_bars, 2)`` array
+per homology dimension, so their diagrams agree exactly. See ``docs/concepts.md``.
 """
 
 from __future__ import annotations

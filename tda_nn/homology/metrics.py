@@ -1,33 +1,9 @@
 """Metric spaces over one point cloud: the distances persistence is computed from.
 
-Each metric is wrapped in a small object that answers the three questions the rest of
-:mod:`tda_nn.homology` asks, without ever forming the full ``n x n`` matrix unless asked to:
-
-- ``row(i)``: distances from point ``i`` to every point (used by maxmin landmark selection, may be
-  float32-accurate);
-- ``nearest(idx)``: for every point, its exact distance to the nearest point of ``idx`` (the
-  covering radius of a subsample is the maximum of this);
-- ``matrix(idx)``: the exact pairwise distance matrix of the points ``idx`` (what the backends get).
-
-Metrics
--------
-``"euclidean"``
-    Straight-line distance. Rows are computed from one matrix-vector product against a centred
-    float32 copy (fast, ``O(n d)`` per row); exact quantities in float64 by chunks of rows.
-``"cosine"``
-    ``1 - cos(angle)`` between rows, i.e. ``|u - v|^2 / 2`` for the rows ``u, v`` scaled to unit
-    length. It is not a metric (no triangle inequality), so landmarks are chosen in the chordal
-    metric ``|u - v|`` (same order of distances) and the landmark error bound is derived there:
-    with chordal covering radius ``e`` and chordal diameter at most ``E`` the nearest-landmark map
-    distorts every cosine distance by at most ``2 e E`` (see :meth:`CosineSpace.error_bound`).
-``"knn_geodesic"``
-    The hop-count distance in the unweighted, symmetrised k-nearest-neighbour graph (Naitzat et al.,
-    JMLR 2020): ``metric_params={"n_neighbors": k}`` (default 14). Pairs in different components of
-    the graph are at infinite distance. The graph is built on the full cloud (Euclidean
-    neighbours, scikit-learn's ``NearestNeighbors``: up to ``O(n^2 d)`` time in high dimension);
-    distances are breadth-first searches from the points asked for (``O(n k)`` each).
-``"precomputed"``
-    The cloud is already a square distance matrix.
+``"euclidean"``, ``"cosine"``, ``"knn_geodesic"`` (hop counts on the kNN graph, Naitzat et al.
+2020) and ``"precomputed"``, each answering ``row(i)``, ``nearest(idx)`` and ``matrix(idx)``
+without forming the full ``n x n`` matrix. What each metric does and costs, and the cosine error
+bound: ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -197,7 +173,7 @@ class CosineSpace(EuclideanSpace):
         return 0.5 * chordal**2
 
     def error_bound(self, covering_radius: float) -> float:
-        """Bottleneck bound from the chordal covering radius (see the module docstring)."""
+        """Bottleneck bound from the chordal covering radius (see docs/concepts.md, Metrics)."""
         return 2.0 * covering_radius * self.chordal_diameter
 
 

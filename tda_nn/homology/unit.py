@@ -2,42 +2,11 @@
 
 :func:`compute_persistence` takes a cloud and parameters and returns a picklable
 :class:`PersistenceResult`; it reads no global state, writes nothing and seeds its own random
-generator, so executors (joblib here, Dask elsewhere) can run it anywhere.
-
-How the default works, and what it costs
-----------------------------------------
-1. **Metric space.** The cloud is wrapped in its metric (:mod:`tda_nn.homology.metrics`); no
-   ``n x n`` matrix is formed.
-2. **Subsample** (``subsample="auto"``): clouds of more than ``n_landmarks`` points (default
-   300, :data:`DEFAULT_N_LANDMARKS`) are replaced by ``n_landmarks`` maxmin landmarks
-   (:mod:`tda_nn.homology.subsample`) with their exact covering radius ``r``; smaller clouds are
-   used whole (exact). Maxmin landmarks are evenly spread (pairwise ``>= r`` apart), so their
-   diagram has few, short noise bars, and the cost beyond the ``O(n m d)`` selection does not
-   depend on ``n``. Why 300: with giotto-ph, H0–H1 of 300 landmarks over the full filtration
-   takes a fraction of a second and H0–H2 about 0.4 to 4 seconds on one core, growing roughly
-   like ``m^4`` in dimension 2 (noise-free sphere: 1 s at 200, 4 s at 300, 20 s at 400
-   landmarks; torus: 0.16, 0.4, 1 s); and 300 landmarks resolve the reference shapes of
-   :mod:`tda_nn.datasets.shapes` with margin, where 200 do not resolve the torus' loops
-   reliably (see :mod:`tda_nn.features.betti`). Raise ``n_landmarks`` to resolve finer
-   features, lower it for speed; ``subsample=None`` computes the exact diagram of the whole
-   cloud; ``"maxmin"`` and ``"random"`` force a subsample of ``min(n_landmarks, n)`` points.
-3. **Distances** of the points used, exactly (float64, then rounded to float32, the precision of
-   the Ripser engines, so that every backend sees identical filtration values).
-4. **Persistence** with the backend (:mod:`tda_nn.homology.backends`), up to ``max_edge_length``.
-   Without a threshold the full filtration is computed (Ripser stops at the enclosing radius,
-   beyond which the complex is a cone and nothing changes), so the diagram is complete.
-5. **Layout**: rows ``(birth, death, dim)``; with ``reduced_homology`` the one essential H0 bar is
-   dropped (as giotto-tda does); other infinite deaths become the threshold.
-
-Error bound
------------
-``error_bound`` bounds the bottleneck distance between the returned diagram and the exact diagram
-of the whole cloud (same metric, same threshold convention: a simplex enters at its longest
-edge). For a subsample at covering radius ``r`` it is ``2 r`` (Rips stability under the
-nearest-landmark correspondence); ``0`` when the cloud is used whole. For ``metric="cosine"`` it
-is ``2 e E`` with ``e`` the chordal covering radius and ``E <= 2`` a bound on the chordal diameter
-(see :mod:`tda_nn.homology.metrics`). Bars alive at a finite threshold are cut there in both
-diagrams, so the bound also holds under a threshold.
+generator, so executors (joblib here, Dask elsewhere) can run it anywhere. By default clouds above
+:data:`DEFAULT_N_LANDMARKS` (300) points are replaced by maxmin landmarks, and every result
+reports ``error_bound = 2 r``, a bound on the bottleneck distance to the exact diagram of the
+whole cloud (``r`` the covering radius). How the default works, what it costs and what the bound
+means: ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -91,7 +60,7 @@ class PersistenceResult:
         Hausdorff distance from the cloud to the points used, in the metric's units; 0.0 if exact.
     error_bound : float
         Upper bound on the bottleneck distance (L-infinity ground metric) between ``diagram`` and the
-        exact diagram of the whole cloud (see the module docstring); 0.0 if exact.
+        exact diagram of the whole cloud (see docs/concepts.md); 0.0 if exact.
     threshold : float
         Largest filtration value computed (``max_edge_length``; ``inf`` = full filtration). Deaths
         of bars still alive there are set to it.
