@@ -1,24 +1,9 @@
 """``RunStore``: the project's own activation store (many training steps x layers on disk).
 
-Layout::
-
-    ROOT/manifest.json              what the store holds (see below); its presence makes ROOT a store
-    ROOT/labels.npy                 true labels of the probe samples, shape (n_samples,) (optional)
-    ROOT/step_00000010/<file>.npy   activations of one layer at step 10, shape (n_samples, n_features)
-    ROOT/step_00000010/predictions.npy   the model's predicted labels at step 10 (optional)
-    ROOT/step_00000010/COMPLETE     written last: every layer of step 10 is there
-
-``manifest.json`` holds ``format`` (``"tda-nn-run-store"``), ``version``, ``layer_names`` (the
-layer order), ``layer_files`` (layer -> file name: names may contain ``/``, ``.``, ``:`` and are
-mapped to safe unique file names), ``layers`` (layer -> ``n_features`` and ``dtype``, filled in by
-the first write of the layer), ``n_samples``, ``labels`` (file name or null), ``model``, ``data``
-and ``extra`` (free JSON descriptions), ``created`` (UTC, ISO 8601) and ``library_versions``.
-
-Every file is written to a hidden temporary file in the same directory and renamed into place
-(:mod:`tda_nn._atomic`), so a reader sees a file whole or not at all; ``COMPLETE`` is written only
-after every layer of the step, so :attr:`RunStore.steps` lists only finished steps. One writer and
-any number of readers (other processes, Dask workers on a shared file system) may use a store at
-the same time; reads are memory-mapped. A ``RunStore`` holds no open file and pickles cheaply.
+``ROOT/manifest.json``, optional ``ROOT/labels.npy``, and one ``ROOT/step_NNNNNNNN/`` folder per
+step with one ``.npy`` per layer, optional ``predictions.npy`` and ``COMPLETE`` (written last).
+Every file is written atomically; one writer and any number of readers may use a store at once.
+The layout and the manifest's keys: ``docs/pipelines-and-scale-out.md`` (The run store).
 """
 
 from __future__ import annotations
@@ -87,7 +72,7 @@ class RunStore:
     """Activations of many training steps x layers, one memory-mappable ``.npy`` per pair.
 
     Open an existing store with ``RunStore(root)``; make one with :meth:`RunStore.create`.
-    See the module docstring for the layout on disk.
+    The layout on disk: docs/pipelines-and-scale-out.md (The run store).
 
     Parameters
     ----------

@@ -1,52 +1,8 @@
 """The pipeline spec: what ``tda-nn run SPEC.yaml`` trains, captures and measures.
 
-A spec is YAML with these sections (every key optional unless marked; the values shown are
-the defaults)::
-
-    name: quick                       # run name (defaults to the file name)
-    seeds: [0]                        # one training run per seed (and per model)
-    data:
-      name: digits                    # digits | mnist1d | d1 | d2 | d3 | a shape from tda_nn.datasets
-      params: {}                      # passed to the dataset loader
-      test_fraction: 0.25             # held-out share for datasets without their own split
-      probe_split: test               # which points are captured and measured: train | test
-      probe_size: null                # subsample the probe set to this many points (seeded)
-    models:                           # one or more named models (or a single `model:` mapping)
-      relu_mlp: {type: mlp, depth: 4, width: 32, activation: relu}   # cnn: channels: [8, 16]
-    training:
-      optimizer: adam                 # adam | sgd
-      lr: 0.01
-      epochs: 30
-      batch_size: null                # null = full batch (as Naitzat et al. 2020)
-      lr_decay: null                  # [factor, every_epochs], e.g. [0.5, 2500]
-      target_train_accuracy: null     # stop when reached (e.g. 1.0)
-      threads: null                   # torch intra-op threads while training (>= 1); null = torch's
-                                      # default. `tda-nn run --threads N` overrides it. Not part of
-                                      # the spec digest; bit-identical resumes need the same count
-    capture:
-      every: 5                        # capture every N epochs (epoch 0 = before training)
-      epochs: null                    # or an explicit list of epochs
-      layers: null                    # module paths; null = the model's default layers
-    topology:
-      homology_dimensions: [0, 1]
-      classes: predicted              # none | true | predicted: per-class clouds (JMLR 2020 protocol)
-      min_class_points: 20
-      metric: euclidean               # euclidean | cosine | knn_geodesic
-      metric_params: {}
-      subsample: auto                 # auto | maxmin | random | none (exact, small clouds only)
-      n_landmarks: null               # null = the library default
-      max_edge_length: null           # null = no threshold
-      backend: giotto-ph
-      betti_method: significant       # significant | auto | test | scale
-      betti_scale: null               # required when betti_method is scale
-      intrinsic_dimension: true       # TwoNN per cloud
-      linear_probe: true              # linear-probe accuracy per layer (needs labels)
-    execution:
-      n_jobs: 1                       # local processes for the persistence phase
-      scheduler: null                 # Dask scheduler address, e.g. tcp://host:8786
-    outputs:
-      figures: true
-      report: true
+A spec is YAML with the sections ``name``, ``seeds``, ``data``, ``models`` (or ``model``),
+``training``, ``capture``, ``topology``, ``execution`` and ``outputs``, validated whole and up
+front by the schema below. Every key with its default: ``docs/pipelines-and-scale-out.md``.
 """
 
 from __future__ import annotations
@@ -244,7 +200,7 @@ def load_spec(path: str | Path) -> dict[str, Any]:
 
 
 def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run") -> dict[str, Any]:
-    """Validate a spec mapping (see module docstring) and normalise ``model``/``models``."""
+    """Validate a spec mapping (see docs/pipelines-and-scale-out.md) and normalise ``model``/``models``."""
     if not isinstance(raw, Mapping):
         raise InputError(
             f"{source}: a spec is a mapping of sections (data:, models:, ...), got "

@@ -1,29 +1,9 @@
 """Persistence over training: capture a probe set's activations from inside any PyTorch loop.
 
-A :class:`TopologyTracker` is called at chosen steps (or epochs). At each capture it runs the probe
-set through the model (eval mode, no gradients; the model's mode, hooks and gradients are left as
-they were), writes every layer's activations and the predicted labels into a
-:class:`tda_nn.io.RunStore`, saves a checkpoint of the weights (so other layers can be extracted
-later) and marks the step complete. Complete steps are skipped, so a re-run resumes.
-
-Example: nothing else in the loop changes::
-
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    tracker = TopologyTracker(model, ["act1", "act2", "out"], X_probe, y_probe,
-                              every=10, store="runs/mine", optimizer=opt)
-    step = tracker.resume() or 0        # after a crash: weights, optimizer, RNG of the last capture
-    tracker(step)                       # step 0 = before training (skipped if already stored)
-    while step < n_steps:
-        x, y = next_batch(step)         # your data; let it depend on `step` to resume exactly
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-        step += 1
-        tracker(step)                   # captures only when step % 10 == 0
-
-Steps are whatever the caller counts (optimizer steps, or epochs with ``unit="epoch"``, which is
-only recorded in the store's manifest). Predictions are the argmax of the output (or ``output > 0``
-for a single logit).
+A :class:`TopologyTracker` is called at chosen steps (or epochs); each capture stores every
+layer's activations and the predicted labels in a :class:`tda_nn.io.RunStore`, checkpoints the
+model and marks the step complete, so a re-run resumes. A full example loop:
+``docs/pipelines-and-scale-out.md``.
 """
 
 from __future__ import annotations
