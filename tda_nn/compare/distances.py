@@ -1,33 +1,9 @@
 """Distances between persistence diagrams: Wasserstein, bottleneck and sliced Wasserstein.
 
-Conventions (recorded in every result through :attr:`DistanceSpec.name`):
-
-- **Wasserstein** of order ``p`` with ground metric ``q`` (the norm used in the plane)::
-
-      W_{p,q}(A, B) = ( min over matchings  sum ||a - m(a)||_q^p )^(1/p)
-
-  where a bar may be matched to its projection on the diagonal. Distances to the diagonal are
-  ``(d - b) / 2`` for ``q = inf`` and ``(d - b) / sqrt(2)`` for ``q = 2``. GUDHI/Hera and
-  giotto-tda use ``q = inf`` (``"linf"``); persim's ``wasserstein`` uses ``q = 2`` (``"l2"``)
-  with ``p = 1``: the two give different numbers for the same diagrams. Computed exactly by an
-  optimal assignment (``scipy.optimize.linear_sum_assignment``).
-- **Bottleneck**: ``max`` instead of the sum (``p = inf``), exact, by binary search over the
-  candidate values with a bipartite matching check (Hopcroft–Karp). Ground metric ``linf`` by
-  default, as GUDHI, Hera and persim.
-- **Sliced Wasserstein** (Carrière, Cuturi & Oudot, ICML 2017): the mean over ``n_directions``
-  equally spaced directions of the half circle of the 1-D Wasserstein distance between the
-  projected diagrams, each augmented with the diagonal projections of the other. Same
-  normalisation as ``persim.sliced_wasserstein`` (mean over directions, not their sum). It bounds
-  the exact distance: ``SW <= 2 W_{1,2}``. Cost ``O(n_directions (n + m) log(n + m))``: use it
-  for large diagrams. ``order`` and ``ground_metric`` do not apply to it.
-
-Padding rows (``birth == death``) are ignored. Infinite deaths: with ``cap`` given they are
-replaced by ``cap`` first. Without ``cap``, essential bars are matched among themselves (as Hera
-and GUDHI do): the distance is ``inf`` when the two diagrams have different numbers of infinite
-bars in the dimension, and otherwise adds the 1-D matching cost of their births. Sliced
-Wasserstein needs finite diagrams: pass ``cap``. Diagrams in the project layout (giotto-tda)
-have no infinite bars: the infinite H0 bar is dropped and other infinite deaths are replaced by
-the threshold.
+Order ``p`` and ground metric ``q`` are explicit and recorded in every result
+(:attr:`DistanceSpec.name`, e.g. ``wasserstein[p=1,q=inf]``): GUDHI/Hera and giotto-tda use
+``q = inf``, persim ``q = 2``. Padding rows are ignored; infinite deaths are capped (``cap``) or
+matched among themselves. The definitions and conventions: ``docs/comparing.md``.
 """
 
 from __future__ import annotations
@@ -70,7 +46,7 @@ class DistanceSpec:
     n_directions : int
         Number of directions; used by ``"sliced_wasserstein"`` only.
     cap : float, optional
-        Value that replaces infinite deaths (see the module docstring).
+        Value that replaces infinite deaths (see docs/comparing.md).
     """
 
     metric: str = "wasserstein"
@@ -145,7 +121,7 @@ def diagram_distance(
     n_directions : int
         Directions of the sliced Wasserstein distance.
     cap : float, optional
-        Replace infinite deaths by ``cap``; otherwise see the module docstring.
+        Replace infinite deaths by ``cap``; otherwise see docs/comparing.md.
 
     Returns
     -------

@@ -1,23 +1,9 @@
 """Cross-model layer × layer tables: diagram distances, linear CKA and RTD.
 
-Every function returns a tidy :class:`pandas.DataFrame` with one row per (layer of model A,
-layer of model B, homology dimension) and the columns, in this order::
-
-    model_a, layer_a, model_b, layer_b, homology_dim, metric, distance, depth_a, depth_b
-
-- ``metric`` names the measure with its parameters (e.g. ``"wasserstein[p=1,q=inf]"``,
-  ``"1-linear_cka"``, ``"rtd[samples=500,trials=10,quantile=0.9]"``).
-- ``distance`` is always a dissimilarity (0 for identical inputs). For CKA it is ``1 - CKA``;
-  CKA itself is in the extra column ``similarity``, and ``homology_dim`` is ``-1`` (CKA is not
-  topological).
-- ``depth_a``/``depth_b`` are relative depths ``i / (n_layers - 1)`` (0 for a single layer), in
-  the order the layers are given (dict order, or list position).
-
-Layers are given as a mapping ``{layer name: diagram or point cloud}`` (dict order = depth
-order) or a sequence (names ``"0"``, ``"1"``, ...). Both models must be probed with the same
-inputs, in the same order, for CKA and RTD (checked: same number of rows). With
-``diagrams_b``/``clouds_b`` omitted, a model is compared with itself and each unordered pair is
-computed once (both orientations are written).
+Every function returns a tidy :class:`pandas.DataFrame` with the columns
+``model_a, layer_a, model_b, layer_b, homology_dim, metric, distance, depth_a, depth_b``
+(``distance`` always a dissimilarity; CKA as ``1 - CKA`` with ``homology_dim = -1``). Layers are
+a mapping ``{name: diagram or cloud}`` in depth order, or a sequence. See ``docs/comparing.md``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """Null distributions: is a difference between models larger than seed or sampling noise?
 
-Two sources of "no real difference":
-
-- **Seeds** (:func:`seed_null`): runs of the *same* architecture trained from different seeds;
-  the distances between them (same layer against same layer by default) are what a difference
-  between architectures must beat.
-- **Bootstrap** (:func:`bootstrap_null`): one representation, its probe points resampled (with
-  replacement by default); the distance between the diagram of the full cloud and that of each
-  resample measures how much the diagram moves by sampling alone (Fasy et al., Ann. Statist.
-  2014). Resampling with replacement duplicates ~37 % of the points, which shifts the diagram a
-  little: the null is conservative (wider) rather than optimistic.
-
-:func:`compare_to_null` reports one observed value against a null sample, and
-:func:`against_null` does it for every row of a table.
+:func:`seed_null` (runs of one architecture from different seeds) and :func:`bootstrap_null`
+(one representation, its probe points resampled); :func:`compare_to_null` reports one observed
+value against a null sample, :func:`against_null` every row of a table. How the comparison job
+uses them: ``docs/comparing.md``.
 """
 
 from __future__ import annotations
