@@ -215,7 +215,7 @@ def rtd_matrix(
     """RTD between every layer of model A and every layer of model B.
 
     Every pair uses the same random draws of probe rows (one seed drawn from ``random_state``),
-    so the entries are comparable. RTD is costly (see :mod:`tda_nn.compare.divergence`): with
+    so the entries are comparable. RTD is costly (see docs/comparing.md): with
     ``n_samples=500, n_trials=10`` about 20 s per pair on one core.
 
     Parameters

@@ -1,21 +1,9 @@
 """The findings of Naitzat et al. (2020) and the competing measures, as tidy results with uncertainty.
 
 Every function takes the tables of :mod:`tda_nn.experiments.tables` and returns a DataFrame of
-estimates. Uncertainty is over training runs (seeds): a percentile bootstrap of the mean over runs
-(2,000 resamples, seeded), reported as ``estimate, ci_low, ci_high, n`` (``n`` = runs). A per-run
-quantity is computed first, so classes and layers of one run never count as independent samples.
-
-Definitions (per run, at its last captured step unless said otherwise; ``C(p)`` is the mean over
-the class clouds, split by predicted label, of ``beta_0 + beta_1 + beta_2`` at relative depth
-``p``; the input is ``p = 0`` and the last captured layer ``p = 1``):
-
-- **remaining complexity** ``r(p) = (C(p) - 1) / (C(0) - 1)``: 1 at the input, 0 when every class
-  is a single contractible piece (NaN when ``C(0) <= 1``: nothing to simplify);
-- **area** ``A = integral of r over [0, 1]`` (trapezoids over the captured layers): small when the
-  reduction happens early; **half depth**: the first ``p`` with ``r(p) <= 1/2``;
-- **reduction centroid** ``sum_i p_i d_i / sum_i d_i`` with ``d_i = max(C(p_{i-1}) - C(p_i), 0)``:
-  where in depth the reduction happens (1 = all in the last layer); **end share**: the share of
-  ``sum d_i`` at ``p_i > 0.75``; **contributing layers**: how many ``d_i`` carry at least 10% of it.
+estimates ``estimate, ci_low, ci_high, n``: a percentile bootstrap of the mean over training runs
+(2,000 resamples, seeded) of a per-run quantity. The definitions (remaining complexity, area,
+reduction centroid, timings, tracking): ``docs/experiments.md``.
 """
 
 from __future__ import annotations

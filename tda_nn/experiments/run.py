@@ -1,18 +1,9 @@
 """``run_experiment``: every pipeline of an experiment spec, both protocols, the analysis, the verdict.
 
-Experiment directory::
-
-    OUT/experiment.json                 the validated experiment spec
-    OUT/<entry>/                        one ``tda-nn run`` directory per pipeline (default protocol)
-    OUT/<entry>/protocols/knn/          the paper's kNN protocol on the same activations
-    OUT/<entry>/protocols/input_<digest>.csv   the input layer measured with each protocol
-    OUT/results/*.csv                   derived tables (complexity, profiles, timings, measures,
-                                        betti_by_layer, findings)
-    OUT/results/verdict.json, verdict.md, report.html
-
-Every phase resumes: training and persistence reuse finished work (see ``tda_nn.pipeline.run``
-and ``tda_nn.analysis``), the input layer is read back when its table exists, and the analysis is
-cheap and always redone.
+Writes ``OUT/experiment.json``, one ``tda-nn run`` directory per pipeline entry (with the kNN
+protocol under ``OUT/<entry>/protocols/``) and ``OUT/results/`` (tables, ``verdict.json``,
+``verdict.md``, ``report.html``). Every phase resumes; the analysis is always redone. The layout:
+``docs/experiments.md``.
 """
 
 from __future__ import annotations

@@ -1,29 +1,8 @@
 """The verdict: for each claim, whether it held, with the numbers behind it, in plain words.
 
-Rules (per dataset and protocol, then over them; ``[lo, hi]`` is the 95% bootstrap interval over
-runs):
-
-1. *Simplification to beta = (1, 0, 0)*: held where at least 90% of the class clouds of the last
-   layer are trivial (partly: at least 50%) and the mean complexity there is below the input's;
-   not applicable (``n/a``, left out of the overall judgement) where the input complexity is at
-   most 1.5, i.e. the classes are already (nearly) trivial at the input.
-2. *ReLU faster than tanh*: held where the area difference ``tanh - relu`` has ``lo > 0``;
-   against it where ``hi < 0``; otherwise inconclusive.
-3. *Deep nets spread, shallow nets reduce at the end*: held where the reduction centroid of the
-   shallow nets lies later than the deep nets' (``lo > 0``) and the deep nets have more contributing
-   layers (estimate > 0); partly where one of the two holds.
-4. *Simplification accompanies accuracy*: held where, in at least 75% of runs, the last hidden
-   layer keeps at most half of the input's excess complexity (``r <= 1/2``, see
-   :func:`tda_nn.experiments.findings.training_timing`) no later than the step where training
-   accuracy first reaches 90% (partly: 25-75%); inconclusive with fewer than 3 runs. Without
-   input measurements over training, the absolute half-drop of the last hidden layer is used.
-5. *Topology tracks accuracy best* (against the linear probe and TwoNN ID): the measure with the
-   largest mean Spearman correlation with test accuracy across training steps, per dataset.
-6. *ID hunchback* (Ansuini et al.): held where at least half of the trained runs peak inside.
-P. *Protocol dependence*: for claims 1-4, per dataset, whether the default and the kNN protocol
-   give different judgements ("yes" = they disagree everywhere, "partly" = somewhere).
-
-A dataset/protocol pair for which a claim cannot be computed (e.g. a single depth) is left out.
+:func:`verdict` judges claims 0-6 and P (protocol dependence) per dataset and protocol from the
+findings' 95% bootstrap intervals over runs; :func:`verdict_markdown` writes them as Markdown.
+The rule for each claim: ``docs/experiments.md`` (The verdict rules).
 """
 
 from __future__ import annotations
@@ -274,7 +253,7 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see module doc).
+    """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see docs/experiments.md).
 
     Parameters
     ----------
