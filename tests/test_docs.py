@@ -69,13 +69,29 @@ def test_api_page_is_the_generators_output(api_docs):
     )
 
 
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    text = heading.strip().lower().replace("`", "")
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
 def test_guide_links_resolve():
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    anchors = {
+        page.resolve(): {_slug(h) for h in re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"),
+                                                     flags=re.MULTILINE)}
+        for page in pages
+    }
     broken = []
     for page in pages:
-        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)", text):
             if "://" in target:
                 continue
-            if not (page.parent / target).exists():
+            path = (page.parent / target).resolve() if target else page.resolve()
+            if not path.exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
+            elif anchor and path in anchors and anchor not in anchors[path]:
+                broken.append(f"{page.relative_to(ROOT)} -> {target}#{anchor}")
     assert broken == []
