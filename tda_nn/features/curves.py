@@ -1,18 +1,8 @@
 """Betti curves on a grid fitted once over a whole collection of diagrams.
 
-The grid of each homology dimension is fitted on the collection passed to ``fit`` (e.g. every layer
-of a network, or every training step), so that curves of different clouds share their abscissae and
-can be compared, stacked and plotted together. A bar ``(b, d)`` counts at scale ``t`` when
-``b <= t < d`` (giotto-tda's convention); padding rows (``b == d``) never count.
-
-The grid of dimension ``q`` runs from the smallest birth to the largest finite death among the real
-bars of dimension ``q`` over all clouds. giotto-tda's ``BettiCurve`` spans the padding rows too;
-since its own diagrams are padded with ``(m, m)`` rows where ``m`` is the smallest birth of that
-dimension, both grids coincide on giotto-tda diagrams (and whenever the padding lies inside the
-bars' range). They differ when padding rows lie outside it, e.g. ``(0, 0)`` rows in a dimension
-whose bars are all born after 0: giotto-tda's grid then starts at 0, ours at the first birth.
-A dimension without any bar falls back to the range of all dimensions together (as giotto-tda
-does).
+The grid of each homology dimension is fitted on the collection passed to ``fit``, so curves of
+different clouds share their abscissae; a bar ``(b, d)`` counts at ``t`` when ``b <= t < d``.
+How the grid is chosen, and when it differs from giotto-tda's: ``docs/concepts.md``.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
 """Intrinsic dimension of point clouds with the TwoNN estimator.
 
-TwoNN (Facco, d'Errico, Rodriguez & Laio, Sci. Rep. 2017), in the form used by Ansuini et al.
-(NeurIPS 2019) to trace the intrinsic dimension of representations across layers: for every point,
-``mu = r2 / r1`` is the ratio of the distances to its second and first nearest neighbours. On a
-``d``-dimensional manifold with locally uniform density ``mu`` is Pareto distributed,
-``F(mu) = 1 - mu ** (-d)``, so ``-log(1 - F(mu)) = d * log(mu)``. The estimate is the slope of a
-least-squares line through the origin of ``-log(1 - F_emp(mu_(i)))`` against ``log(mu_(i))``, with
-``F_emp(mu_(i)) = i / N`` over the sorted ratios, fitted on the smallest ``(1 - discard_fraction)``
-of them (the largest ratios are the noisiest).
-
-Duplicate points (``r1 = 0``) make ``mu`` undefined; they are collapsed to one copy before the
-neighbour search, and their number is reported. Neighbours come from scikit-learn's
-``NearestNeighbors`` (tree or brute-force search), never from a dense ``n x n`` matrix.
+TwoNN (Facco et al., Sci. Rep. 2017), as Ansuini et al. (NeurIPS 2019) use it across layers: the
+slope of ``-log(1 - F_emp(mu))`` against ``log(mu)``, ``mu`` the ratio of the distances to the
+second and first nearest neighbours; duplicates are collapsed first. See ``docs/concepts.md``.
 """
 
 from __future__ import annotations

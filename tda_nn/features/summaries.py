@@ -1,23 +1,9 @@
 """Scalar summaries of persistence diagrams, one number per (cloud, homology dimension).
 
-Diagrams use giotto-tda's layout: an array ``(n_clouds, n_features, 3)`` of rows
-``(birth, death, dim)``; rows with ``birth == death`` are padding and are ignored everywhere here.
-Unlike giotto-tda, the clouds need not hold the same number of rows per homology dimension, and a
-list of single diagrams ``(n_bars, 3)`` of different lengths is accepted too.
-
-Definitions follow ``gtda.diagrams`` (giotto-tda 0.6) so that numbers agree:
-
-- persistence entropy: base-2 Shannon entropy of the lifetimes ``d - b`` divided by their sum;
-  ``normalize=True`` divides by ``log2(sum of lifetimes)`` (giotto-tda's heuristic, not the log of
-  the number of bars); a dimension without bars gives ``nan_fill_value`` (default ``-1``).
-- amplitude ``"bottleneck"``: the largest half-lifetime ``(d - b) / 2`` (the L-infinity distance to
-  the diagonal); ``"wasserstein"``: the ``p``-norm of the half-lifetimes (default ``p = 2``);
-  ``"betti"`` / ``"landscape"``: the ``p``-norm of the Betti curve / first ``n_layers``
-  landscapes on a grid fitted once per dimension, times ``step ** (1 / p)``.
-- total persistence: ``sum((d - b) ** p)``; number of bars: bars with ``d - b > min_lifetime``.
-
-The entropy, amplitudes and total persistence need finite deaths (replace an infinite death by the
-threshold used); Betti curves and bar counts accept ``inf`` deaths.
+Persistence entropy, amplitude (bottleneck, Wasserstein, Betti, landscape), total persistence and
+number of bars, with giotto-tda 0.6's definitions so that numbers agree; padding rows
+(``birth == death``) are ignored and diagrams of different lengths are accepted. The definitions:
+``docs/concepts.md`` (Diagram features).
 """
 
 from __future__ import annotations
