@@ -272,12 +272,16 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : {"significant", "test", "scale"}, default "significant"
-        ``"test"``: the universal-null test of Bobrowski & Skraba for H_k bars (k >= 1).
+        ``"significant"``: the scale-free significance rule in units of the resolution ``rho``;
+        ``"test"``: the universal-null test of Bobrowski & Skraba for H_k bars (k >= 1);
+        ``"scale"``: bars alive at ``scale``. H0 by the gap rule for the first two (see
+        docs/betti-numbers.md).
     scale : float or None
         Scale for ``method="scale"``.
     reduced_homology : bool, default True
         Diagrams without the essential H0 bar (the default of VietorisRipsPersistence).
     birth_window : float, default 4.0
+        An H_k bar counts only when born by ``birth_window * rho`` (``"significant"``).
     persistence_factors : tuple of float, default (1.4, 0.45)
         Minimum persistence of H1, H2 (and higher) bars in units of the resolution.
     jump : float, default 1.9

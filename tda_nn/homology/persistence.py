@@ -45,8 +45,7 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
 
     Parameters
     ----------
-    X : list of array-like of shape (n_points_i, n_features_i), or ndarray of shape
-        (n_clouds, n_points, n_features)
+    X : list of array-like of shape (n_points_i, n_features_i), or ndarray (n_clouds, n_points, n_features)
         Square distance matrices when ``metric="precomputed"``.
     metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
         The metric the clouds will be measured in (decides what a valid cloud is).
@@ -244,8 +243,7 @@ class VietorisRipsPersistence(
 
         Parameters
         ----------
-        X : list of ndarray of shape (n_points_i, n_features_i), or ndarray of shape
-            (n_clouds, n_points, n_features)
+        X : list of ndarray of shape (n_points_i, n_features_i), or ndarray (n_clouds, n_points, n_features)
         y : ignored
 
         Returns
