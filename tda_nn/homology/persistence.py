@@ -124,12 +124,16 @@ class VietorisRipsPersistence(
     subsample : {"auto", "maxmin", "random", "none"} or None, default "auto"
         ``"auto"``: ``n_landmarks`` maxmin landmarks for clouds larger than that, else exact.
     n_landmarks : int, default 300
+        Size of the subsample (maxmin landmarks for ``"auto"``).
     coeff : int, default 2
         Prime field of coefficients.
     backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}, default "giotto-ph"
+        Persistence engine; all give the same diagrams (``"giotto-tda"`` on the giotto stack only).
     reduced_homology : bool, default True
         Drop the one essential H0 bar (as giotto-tda does): beta_0 = alive H0 bars + 1.
     collapse_edges : bool or "auto", default "auto"
+        Edge collapse in giotto-ph/giotto-tda; ``"auto"`` uses it for H2 and above under a finite
+        threshold (exact, and much faster there).
     n_threads : int, default 1
         Threads inside one computation (giotto-ph, dimensions >= 1); -1: all cores.
     n_jobs : int or None, default None

@@ -345,9 +345,11 @@ def compute_persistence(
     Parameters
     ----------
     cloud : array-like of shape (n_points, n_features), or (n_points, n_points) if precomputed
+        The point cloud (or a :class:`~tda_nn.homology.chunked.ChunkedCloud`, see Notes).
     homology_dimensions : iterable of int
         Dimensions to report, e.g. ``(0, 1, 2)``.
     metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        Metric of the cloud (see docs/concepts.md, Metrics).
     metric_params : dict or None
         ``{"n_neighbors": k}`` for ``"knn_geodesic"`` (default 14).
     max_edge_length : float
@@ -361,6 +363,7 @@ def compute_persistence(
     coeff : int
         Prime ``p``: homology with coefficients in Z/pZ.
     backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+        Persistence engine; all give the same diagrams.
     reduced_homology : bool
         Drop the one essential H0 bar (giotto-tda's convention).
     collapse_edges : bool or "auto"
