@@ -39,6 +39,7 @@ class DistanceSpec:
     Parameters
     ----------
     metric : {"wasserstein", "bottleneck", "sliced_wasserstein"}
+        The distance (see docs/comparing.md).
     order : float
         ``p >= 1``; used by ``"wasserstein"`` only.
     ground_metric : {"linf", "l2"}
@@ -112,6 +113,7 @@ def diagram_distance(
         Rows ``(birth, death, dim)`` (giotto-tda layout, padding rows ``birth == death`` are
         ignored) or ``(birth, death)`` of a single dimension.
     metric : {"wasserstein", "bottleneck", "sliced_wasserstein"}
+        The distance (see docs/comparing.md).
     homology_dim : int, optional
         Dimension compared; required when a 3-column diagram holds several dimensions.
     order : float
@@ -158,6 +160,7 @@ def pairwise_diagram_distances(
     Parameters
     ----------
     X : array-like, shape (n_clouds_x, n_features, 3), or a sequence of (n_bars, 3) arrays
+        The diagrams of the rows.
     Y : same as ``X``, optional
         When omitted, distances within ``X`` (a symmetric matrix with a zero diagonal, each pair
         computed once).

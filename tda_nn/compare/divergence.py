@@ -31,6 +31,7 @@ def r_cross_barcode(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features_x)
+        First representation, one row per probe input.
     Y : array-like, shape (n_points, n_features_y)
         Row ``i`` of both is the same probe input.
     quantile : float
@@ -70,6 +71,7 @@ def rtd(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features_x)
+        First representation, one row per probe input.
     Y : array-like, shape (n_points, n_features_y)
         Row ``i`` of both is the same probe input.
     n_samples : int

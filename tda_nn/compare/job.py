@@ -119,10 +119,13 @@ def compare_job(
     inputs : sequence of path
         Run directories, run stores, persistence outputs or saved activations (see docs/comparing.md).
     out_dir : path
+        Output directory (empty, or written by tda-nn).
     step : int, "first" or "last"
         Training step compared for run directories and stores.
     homology_dims : sequence of int
+        Homology dimensions compared.
     metrics : sequence of {"wasserstein", "bottleneck", "sliced_wasserstein"}
+        Diagram distances (see docs/comparing.md).
     order : float
         Wasserstein order ``p``.
     ground_metric : {"linf", "l2"}
@@ -138,6 +141,7 @@ def compare_job(
     align : {"relative_depth", "all"}
         Layer pairs the summary averages over.
     null : {"auto", "seeds", "bootstrap", "none"}
+        What each difference is set against; ``"auto"``: seeds where an architecture has two or more, else bootstrap.
     n_bootstrap : int
         Resamples per model for a bootstrap null.
     n_landmarks : int, optional
@@ -157,11 +161,13 @@ def compare_job(
         Layers of the first model of each pair drawn side by side with their aligned partners
         (names, positions, "first", "middle", "last"); default first, middle and last.
     figures : bool
+        Write the heatmaps, barcodes and diagrams under ``figures/``.
     n_jobs : int, optional
         Local processes (joblib; -1: all cores).
     progress : bool
         Accepted for symmetry with the other jobs; progress goes to ``log``.
     log : callable, optional
+        Called with each one-line progress message; None: quiet.
 
     Returns
     -------

@@ -64,6 +64,7 @@ def compare_to_null(observed: float, null: object) -> NullComparison:
     Parameters
     ----------
     observed : float
+        The observed statistic.
     null : array-like, shape (n_null,)
         Null distances; NaN values are dropped.
 
@@ -207,6 +208,7 @@ def bootstrap_null(
     Parameters
     ----------
     cloud : array-like, shape (n_points, n_features)
+        One representation of the probe points.
     diagram_fn : callable
         ``diagram_fn(points) -> diagram`` of shape (n_bars, 3) or (1, n_bars, 3), giotto-tda
         layout (e.g. a wrapper of :func:`tda_nn.homology.compute_persistence`). It must be
@@ -214,6 +216,7 @@ def bootstrap_null(
     n_bootstrap : int
         Number of resamples.
     homology_dims : iterable of int
+        Dimensions whose diagrams are compared.
     metric, order, ground_metric, n_directions, cap
         As in :func:`tda_nn.compare.diagram_distance`.
     replace : bool
@@ -222,6 +225,7 @@ def bootstrap_null(
     sample_size : int, optional
         Points per resample; default ``n_points``.
     random_state : int, RandomState or None
+        Seeds the resamples.
     n_jobs : int, optional
         Parallel jobs for the diagrams (joblib); ``None`` means 1.
 

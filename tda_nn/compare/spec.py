@@ -329,6 +329,7 @@ def run_compare_spec(
     spec : path or mapping
         A ``kind: compare`` spec (see :func:`load_compare_spec`).
     out_dir : path
+        Output directory of the whole spec.
     n_jobs, scheduler : optional
         Override the spec's ``execution`` (``scheduler`` applies to the training run's
         persistence phase).
@@ -337,6 +338,7 @@ def run_compare_spec(
     overwrite : bool
         Replace outputs of a different spec.
     log : callable
+        Called with each one-line progress message.
     """
     from tda_nn.pipeline.run import run_pipeline
 

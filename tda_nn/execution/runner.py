@@ -64,6 +64,7 @@ def run_units(
     fn : callable
         ``fn(unit) -> result``; picklable (a module-level function or a ``functools.partial`` of one).
     units : sequence, length n_units
+        The units of work (picklable).
     n_jobs : int or None
         Local processes for joblib (``None`` or 1: in-process; -1: all cores).
     scheduler : str, distributed.Client, distributed.LocalCluster or None

@@ -378,6 +378,7 @@ def extract_activations(
     Parameters
     ----------
     model : torch.nn.Module
+        The model to read (not modified).
     X : array-like, torch.Tensor, mapping of arrays, or DataLoader
         See :meth:`ActivationExtractor.transform`.
     layers : list of str, str or None

@@ -215,7 +215,9 @@ def betti_numbers(
     Parameters
     ----------
     diagrams : ndarray of shape (n_clouds, n_features, 3) or (n_bars, 3)
+        Diagrams in giotto-tda's layout (a single diagram is a collection of one).
     method : {"significant", "test", "scale"}
+        How bars are counted (see docs/betti-numbers.md).
     scale : float
         Required by ``method="scale"``.
     homology_dimensions : sequence of int or None

@@ -52,6 +52,7 @@ def fit_samplings(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        The collection the grids are fitted on.
     homology_dimensions : sequence of int, optional
         Default: the dimensions present in ``diagrams``.
     n_bins : int
@@ -128,6 +129,7 @@ def betti_curves(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     n_bins : int
         Grid size when ``samplings`` is not given.
     homology_dimensions : sequence of int, optional
@@ -167,6 +169,7 @@ class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=N
     Parameters
     ----------
     n_bins : int, default 100
+        Points of the grid of each homology dimension.
     homology_dimensions : sequence of int, optional
         Default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None

@@ -129,10 +129,13 @@ def intrinsic_dimensions(
     Parameters
     ----------
     clouds : list of array-like (n_points_i, n_features_i)
+        Point clouds.
     discard_fraction : float, default 0.1
+        Share of the largest neighbour-distance ratios left out of the fit (the noisiest).
     return_info : bool
         Also return one info dict per cloud (see :func:`twonn_dimension`).
     n_jobs : int, optional
+        Clouds estimated in parallel by joblib.
 
     Returns
     -------
@@ -155,6 +158,7 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : {"twonn"}, default "twonn"
+        The estimator (TwoNN only).
     discard_fraction : float, default 0.1
         Fraction of the largest neighbour-distance ratios left out of the TwoNN fit.
     n_jobs : int, optional

@@ -134,6 +134,7 @@ def linear_probe_scores(
     clouds : list of array-like (n_points, n_features_i), or dict name -> array
         One representation per layer; all share the same points (rows) and labels.
     y : array-like of shape (n_points,)
+        Class labels, one per point.
     cv, random_state, max_iter, C
         As in :func:`linear_probe_accuracy`.
 

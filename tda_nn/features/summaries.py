@@ -203,6 +203,7 @@ def persistence_entropy(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     normalize : bool
         Divide by ``log2`` of the total lifetime, as ``gtda.diagrams.PersistenceEntropy`` does.
     nan_fill_value : float or None
@@ -304,8 +305,11 @@ def total_persistence(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     p : float, default 1
+        Power of the lifetimes: ``sum((d - b) ** p)``.
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
 
     Returns
     -------
@@ -327,8 +331,11 @@ class TotalPersistence(_DiagramSummary):
     Parameters
     ----------
     p : float, default 1
+        Power of the lifetimes: ``sum((d - b) ** p)``.
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -411,8 +418,11 @@ class NumberOfBars(_DiagramSummary):
     Parameters
     ----------
     min_lifetime : float, default 0
+        Bars must live longer than this.
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -520,12 +530,15 @@ def amplitude(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     metric : {"bottleneck", "wasserstein", "betti", "landscape"}
+        Amplitude definition (giotto-tda's; see docs/concepts.md).
     metric_params : dict, optional
         ``p`` (default 2) for all but bottleneck; ``n_bins`` (100); ``n_layers`` (1, landscape).
     order : float or None
         If given, return the ``order``-norm across homology dimensions, shape (n_clouds, 1).
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
 
     Returns
     -------
@@ -553,12 +566,15 @@ class Amplitude(_DiagramSummary):
     Parameters
     ----------
     metric : {"bottleneck", "wasserstein", "betti", "landscape"}, default "bottleneck"
+        Amplitude definition (giotto-tda's; see docs/concepts.md).
     metric_params : dict, optional
         ``p`` (default 2), ``n_bins`` (default 100), ``n_layers`` (default 1).
     order : float or None
         If given, the ``order``-norm of the amplitude vector; output (n_clouds, 1).
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -664,6 +680,7 @@ def summary_records(
     diagrams : array-like of shape (n_clouds, n_features, 3)
         Finite deaths only.
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
     min_lifetime : float
         Threshold for ``n_bars``.
     p : float

@@ -103,6 +103,7 @@ def run_backend(
     Parameters
     ----------
     backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+        Persistence engine; all give the same diagrams.
     D : ndarray of shape (m, m) or scipy sparse matrix
         Symmetric distances with zero diagonal; a sparse matrix lists the edges (missing = absent).
     maxdim : int

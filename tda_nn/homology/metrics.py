@@ -278,7 +278,9 @@ def metric_space(
     Parameters
     ----------
     cloud : ndarray of shape (n_points, n_features), or (n_points, n_points) if precomputed
+        The point cloud, or its distance matrix for ``"precomputed"``.
     metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        Which metric (see docs/concepts.md, Metrics).
     metric_params : dict or None
         ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other metric takes parameters.
     """

@@ -74,6 +74,7 @@ def maxmin_landmarks(
     Parameters
     ----------
     space : metric space object from :func:`tda_nn.homology.metrics.metric_space`
+        The cloud in its metric.
     n_landmarks : int
         Number of landmarks ``m`` (all points if ``m >= n``).
     random_state : int, Generator or None
