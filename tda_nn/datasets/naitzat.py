@@ -216,6 +216,7 @@ def d2(
     scale : bool, default True
         Divide each column by its maximum absolute value (as the authors do).
     random_state : int, Generator or None
+        Seeds the noise of the tori.
 
     Returns
     -------
@@ -293,7 +294,9 @@ def fibonacci_sphere(m: int, radius: float = 1.0, rotation: float = 1.0) -> np.n
     Parameters
     ----------
     m : int
+        Number of points.
     radius : float
+        Radius of the sphere.
     rotation : float
         Index offset of the spiral (the authors draw it at random for one sphere, 1 otherwise).
 

@@ -106,6 +106,7 @@ def mnist1d(
     train_split : float, default 0.8
         Fraction in the training part.
     random_state : int, default 42
+        Seed of the MNIST-1D generator (``seed`` of its settings).
     **overrides
         Other ``mnist1d.data.get_dataset_args`` fields (e.g. ``iid_noise_scale``,
         ``final_seq_length``); ``url`` is refused.

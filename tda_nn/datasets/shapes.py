@@ -300,12 +300,14 @@ def embed(
     Parameters
     ----------
     X : ndarray of shape (n_points, native_dim)
+        A cloud in its native coordinates.
     ambient_dim : int
         At least ``native_dim``.
     noise : float
         Standard deviation of isotropic Gaussian noise added in the ambient space after the map
         (0 keeps every pairwise distance of ``X``).
     random_state : int, Generator or None
+        Seeds the orthogonal map (and the ambient noise).
 
     Returns
     -------

@@ -61,6 +61,7 @@ def run_experiment(
     Parameters
     ----------
     spec : path or validated dict (see :mod:`tda_nn.experiments.spec`)
+        The experiment's YAML file, or the dict :func:`load_experiment_spec` returns.
     out : path
         Experiment directory.
     n_jobs : int or None

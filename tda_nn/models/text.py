@@ -265,6 +265,7 @@ def text_activations(
     model : TextModel
         From :func:`load_text_model`.
     texts : sequence of str
+        The texts to embed.
     layers : sequence of str, optional
         Module paths; default ``model.layers`` (MiniLM: :data:`MINILM_LAYERS`).
     batch_size : int
@@ -306,6 +307,7 @@ def extract_text_activations(
     Parameters
     ----------
     texts : sequence of str, or path of a text file (one text per line)
+        The texts to embed.
     out : path, optional
         Saved-activations file (format by suffix, e.g. ``.npz``), written atomically with the
         labels by :func:`tda_nn.io.save_activations`.

@@ -38,8 +38,11 @@ def distance_matrix(
     Parameters
     ----------
     distances : pandas.DataFrame
+        A ``distances.csv`` table of ``tda-nn compare``.
     model_a, model_b : str
+        The models of the rows and of the columns.
     homology_dim : int
+        Homology dimension (``-1`` for CKA).
     metric : str
         E.g. ``"wasserstein"``, ``"bottleneck"``.
     layers_a, layers_b : sequence of str, optional

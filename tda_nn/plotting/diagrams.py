@@ -172,6 +172,7 @@ def plot_barcode(
     homology_dimensions : int or sequence of int, optional
         Dimensions to draw (default: every dimension in ``diagram``).
     title : str, optional
+        Figure title.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
     threshold : float, optional
@@ -201,6 +202,7 @@ def plot_diagram(
     homology_dimensions : int or sequence of int, optional
         Dimensions to draw (default: every dimension in ``diagram``).
     title : str, optional
+        Figure title.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
     threshold : float, optional
@@ -227,10 +229,13 @@ def plot_layer_diagrams(
     Parameters
     ----------
     diagrams : array-like, shape (n_layers, n_features, 3), or list of (n_bars, 3) arrays
+        One diagram per layer, rows ``(birth, death, dim)``.
     layer_names : sequence of str, length n_layers
         Panel titles, in depth order.
     kind : {"barcode", "diagram"}
+        Barcodes or birth-death diagrams.
     homology_dimensions : int or sequence of int, optional
+        Dimensions to draw; default every dimension present.
     ncols : int, optional
         Panels per row (default: up to 4).
     threshold : float, optional

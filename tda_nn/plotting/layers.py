@@ -288,6 +288,7 @@ def plot_layer_step_heatmap(
     table : pandas.DataFrame
         Tidy topology table.
     homology_dim : int
+        Homology dimension.
     value : str
         Column shown (``betti``, ``total_persistence``, ...); averaged over seeds.
     cls : str or None
@@ -297,6 +298,7 @@ def plot_layer_step_heatmap(
     annotate : bool, optional
         Write each cell's value; default when the matrix has at most 150 cells.
     ax : matplotlib.axes.Axes, optional
+        Axes to draw into; default a new figure.
 
     Returns
     -------

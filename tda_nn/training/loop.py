@@ -132,6 +132,7 @@ def train_reference(
     model : torch.nn.Module
         Maps ``(n, ...)`` inputs to logits ``(n, n_classes)``, ``n_classes >= 2``.
     X_train : array-like, shape (n_train, ...)
+        Training inputs.
     y_train : array-like of int, shape (n_train,)
         Labels in ``[0, n_classes)``.
     X_test, y_test : array-like, optional
@@ -151,6 +152,7 @@ def train_reference(
         Multiply the learning rate by ``factor`` every ``every_epochs`` epochs (the paper: 0.5
         every 2,500 full-batch steps).
     weight_decay : float
+        Passed to the optimizer (``>= 0``).
     target_train_accuracy : float or None
         Stop at the first epoch end where the training accuracy is at least this (1.0 = 100%);
         None trains for ``epochs``.

@@ -311,6 +311,7 @@ def predictions_from_output(output: Any) -> np.ndarray:
     Parameters
     ----------
     output : array-like, shape (n,) or (n, k)
+        Model output: logits ``(n, k)``, or one logit per sample.
 
     Returns
     -------
