@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_tokens(args: argparse.Namespace, layers: list[str] | None, start: float) -> int:
-    from tda_nn.models.text import extract_token_activations
+    from tda_nn.models.tokens import extract_token_activations
 
     info = extract_token_activations(
         args.texts, args.out, model=args.model, init=args.init, seed=args.seed, labels=args.labels,

@@ -38,7 +38,6 @@ __all__ = [
     "TextModel",
     "evenly_spaced",
     "extract_text_activations",
-    "extract_token_activations",
     "load_text_model",
     "minilm_path",
     "read_texts",
@@ -276,7 +275,7 @@ def text_activations(
                                batch_size=int(batch_size), device="cpu")
 
 
-def _prepare(
+def prepare_texts(
     texts: Sequence[str] | str | os.PathLike[str], labels: Any, max_texts: int | None
 ) -> tuple[list[str], np.ndarray | None, str]:
     """Texts (read from a file when a path), their labels, both cut to ``max_texts`` evenly."""
@@ -343,7 +342,7 @@ def extract_text_activations(
     """
     from tda_nn.io import save_activations
 
-    texts, labels, where = _prepare(texts, labels, max_texts)
+    texts, labels, where = prepare_texts(texts, labels, max_texts)
     loaded = load_text_model(model, init=init, seed=seed, module=module)
     acts = text_activations(loaded, texts, layers=layers, batch_size=batch_size,
                             max_length=max_length)
@@ -352,39 +351,3 @@ def extract_text_activations(
     description = {**loaded.describe(), "n_texts": len(texts), "texts": where,
                    "max_length": int(max_length), "layers": list(acts)}
     return acts, labels, description
-
-
-def extract_token_activations(
-    texts: Sequence[str] | str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    *,
-    model: str | None = "minilm",
-    init: str = "pretrained",
-    seed: int = 0,
-    labels: Any = None,
-    layers: Sequence[str] | None = None,
-    module: str | None = None,
-    max_texts: int | None = None,
-    batch_size: int = 32,
-    max_length: int = 128,
-    special_tokens: bool = False,
-) -> dict[str, Any]:
-    """Load a text model and stream every token's activation at each layer to ``out`` (zarr).
-
-    Parameters are those of :func:`extract_text_activations`; ``out`` is a ``.zarr`` path and
-    ``special_tokens`` keeps ``[CLS]``/``[SEP]``-type tokens. See :mod:`tda_nn.models.tokens`.
-
-    Returns
-    -------
-    dict
-        The model description (as :meth:`TextModel.describe`) with ``n_texts``, ``n_tokens``,
-        ``texts``, ``max_length``, ``layers`` (name -> width) and ``path``.
-    """
-    from tda_nn.models.tokens import token_activations_to_zarr
-
-    texts, labels, where = _prepare(texts, labels, max_texts)
-    loaded = load_text_model(model, init=init, seed=seed, module=module)
-    written = token_activations_to_zarr(loaded, texts, out, labels=labels, layers=layers,
-                                        batch_size=batch_size, max_length=max_length,
-                                        special_tokens=special_tokens)
-    return {**loaded.describe(), "texts": where, "max_length": int(max_length), **written}

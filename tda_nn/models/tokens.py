@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from tda_nn.errors import InputError
-from tda_nn.models.text import TextModel, tokenize
+from tda_nn.models.text import TextModel, load_text_model, prepare_texts, tokenize
 
-__all__ = ["token_activations_to_zarr"]
+__all__ = ["extract_token_activations", "token_activations_to_zarr"]
 
 
 def token_activations_to_zarr(
@@ -127,3 +127,37 @@ def _label_codes(labels: np.ndarray, n_texts: int) -> tuple[np.ndarray, list[str
         raise InputError(f"labels: {labels.shape[0] if labels.ndim else 0} labels for {n_texts} texts")
     names, codes = np.unique(labels.astype(str), return_inverse=True)
     return codes.astype(np.int32), [str(n) for n in names]
+
+
+def extract_token_activations(
+    texts: Sequence[str] | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    model: str | None = "minilm",
+    init: str = "pretrained",
+    seed: int = 0,
+    labels: Any = None,
+    layers: Sequence[str] | None = None,
+    module: str | None = None,
+    max_texts: int | None = None,
+    batch_size: int = 32,
+    max_length: int = 128,
+    special_tokens: bool = False,
+) -> dict[str, Any]:
+    """Load a text model and stream every token's activation at each layer to ``out`` (zarr).
+
+    Parameters are those of :func:`~tda_nn.models.text.extract_text_activations`; ``out`` is a ``.zarr`` path and
+    ``special_tokens`` keeps ``[CLS]``/``[SEP]``-type tokens. See the module docstring.
+
+    Returns
+    -------
+    dict
+        The model description (as :meth:`~tda_nn.models.text.TextModel.describe`) with ``n_texts``, ``n_tokens``,
+        ``texts``, ``max_length``, ``layers`` (name -> width) and ``path``.
+    """
+    texts, labels, where = prepare_texts(texts, labels, max_texts)
+    loaded = load_text_model(model, init=init, seed=seed, module=module)
+    written = token_activations_to_zarr(loaded, texts, out, labels=labels, layers=layers,
+                                        batch_size=batch_size, max_length=max_length,
+                                        special_tokens=special_tokens)
+    return {**loaded.describe(), "texts": where, "max_length": int(max_length), **written}

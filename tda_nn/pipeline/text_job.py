@@ -44,7 +44,7 @@ from tda_nn.analysis.api import persistence_job
 from tda_nn.analysis.job import read_manifest, write_table
 from tda_nn.analysis.outdir import OWNER, claim_output
 from tda_nn.errors import InputError
-from tda_nn.models.text import extract_token_activations
+from tda_nn.models.tokens import extract_token_activations
 from tda_nn.pipeline.run import topology_params
 from tda_nn.pipeline.schema import Field, Section, check_section, int_list, positive, raise_problems
 from tda_nn.pipeline.spec import SCHEMA, _read_yaml
