@@ -162,7 +162,7 @@ def persistence_job(
         log(f"skipped: {message}")
     described["include_all"] = include_all
 
-    check_memory(plan.units, params, max_memory)
+    check_memory(plan.units, params, max_memory, log=log)
     previous = _previous_manifest(out) if kind == "run" else {}
     prepare_output(out, params, overwrite=overwrite, job="persistence")
     extra = {**previous, "input": str(src), "input_kind": kind, **described}

@@ -11,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tda_nn.analysis.units import TopologyParams, Unit
+if TYPE_CHECKING:  # type hints only: units imports this module
+    from tda_nn.analysis.units import TopologyParams, Unit
 
 #: rows sampled (uniformly, seeded) for the intrinsic dimension and the linear probe of a layer
 #: read by blocks (out of core); persistence uses the whole layer

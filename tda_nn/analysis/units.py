@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from tda_nn._atomic import write_npz
+from tda_nn.analysis.measures import measure_cloud
 from tda_nn.errors import InputError, StoreError
 from tda_nn.names import escape_key
 
@@ -227,8 +228,6 @@ def compute_rows(
     cloud: np.ndarray, unit: Unit, params: TopologyParams
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Persistence, Betti numbers and features of one cloud; returns (rows, diagram (n_bars, 3))."""
-    from tda_nn.analysis.measures import measure_cloud
-
     return measure_cloud(cloud, unit, params)
 
 

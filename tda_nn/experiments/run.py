@@ -276,7 +276,7 @@ def analyse_experiment(out: str | Path) -> dict[str, Any]:
     with atomic_path(results_dir / "verdict.md") as tmp:
         Path(tmp).write_text(verdict_markdown(items), encoding="utf-8")
     try:
-        from tda_nn.report.verdict import write_experiment_report
+        from tda_nn.experiments.report_page import write_experiment_report
 
         write_experiment_report(out, results, tables, items)
     except ImportError:

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from tda_nn._sklearn import Satisfies, TdaEstimatorMixin, parallel_rows
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import check_some_rows
+from tda_nn.features._transformer import check_some_rows
 from tda_nn.features.universal_null import CORRECTIONS
 
 __all__ = [

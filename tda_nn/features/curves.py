@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval
 from tda_nn._sklearn import ThreeDOutputMixin
 from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import (
+from tda_nn.features._transformer import (
     DIAGRAM_CONSTRAINTS,
     _check_fitted_dims,
     _DiagramTransformer,

@@ -119,8 +119,10 @@ def load_text_model(
 
     Parameters
     ----------
-    name : {"minilm"} or None
-        Ignored when ``module`` is given.
+    name : {"minilm"}, str or None
+        ``"minilm"``, or the path of a local Hugging Face model directory (``config.json``,
+        weights, tokenizer files; its layers default to the extractor's rule). Ignored when
+        ``module`` is given.
     init : {"pretrained", "random"}
         Trained weights, or weights drawn at random (same architecture and tokenizer).
     seed : int
@@ -138,36 +140,40 @@ def load_text_model(
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
     if module is not None:
         return _from_factory(module, init, int(seed))
+    if name is not None and name not in TEXT_MODELS and (Path(name) / "config.json").is_file():
+        return _from_directory(Path(name), init, int(seed))
     if name not in TEXT_MODELS:
         raise InputError(
-            f"unknown text model {name!r}; known: {', '.join(TEXT_MODELS)} "
-            "(or --module python.path:factory)"
+            f"unknown text model {name!r}; known: {', '.join(TEXT_MODELS)}, a local Hugging Face "
+            "model directory (with config.json), or --module python.path:factory"
         )
-    path = minilm_path()
+    loaded = _from_directory(minilm_path(), init, int(seed))
+    loaded.name, loaded.layers = "minilm", MINILM_LAYERS
+    loaded.info = {"weights": "sentence-transformers/all-MiniLM-L6-v2"}
+    return loaded
+
+
+def _from_directory(path: Path, init: str, seed: int) -> TextModel:
+    """A Hugging Face model directory (config, weights, tokenizer), offline; random weights by seed."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if init == "pretrained":
-        model = AutoModel.from_pretrained(path, local_files_only=True)
-    else:
-        config = AutoConfig.from_pretrained(path, local_files_only=True)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            model = AutoModel.from_config(config)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        if init == "pretrained":
+            model = AutoModel.from_pretrained(path, local_files_only=True)
+        else:
+            config = AutoConfig.from_pretrained(path, local_files_only=True)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                model = AutoModel.from_config(config)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot load a Hugging Face model from it ({exc})") from None
     model.eval()
-    return TextModel(
-        model=model,
-        tokenizer=tokenizer,
-        name="minilm",
-        init=init,
-        seed=None if init == "pretrained" else int(seed),
-        layers=MINILM_LAYERS,
-        source=str(path),
-        info={"weights": "sentence-transformers/all-MiniLM-L6-v2"},
-    )
+    return TextModel(model=model, tokenizer=tokenizer, name=str(path), init=init,
+                     seed=None if init == "pretrained" else seed, layers=None, source=str(path))
 
 
 def _from_factory(spec: str, init: str, seed: int) -> TextModel:
@@ -288,6 +294,33 @@ def text_activations(
                                batch_size=int(batch_size), device="cpu")
 
 
+def prepare_texts(
+    texts: Sequence[str] | str | os.PathLike[str], labels: Any, max_texts: int | None
+) -> tuple[list[str], np.ndarray | None, str]:
+    """Texts (read from a file when a path), their labels, both cut to ``max_texts`` evenly."""
+    from tda_nn.io import read_labels
+
+    where = "texts"
+    if isinstance(texts, str | os.PathLike):
+        where = str(texts)
+        texts = read_texts(texts)
+    texts = list(texts)
+    if labels is not None and isinstance(labels, str | os.PathLike):
+        labels = read_labels(labels)
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != len(texts):
+            raise InputError(
+                f"labels: {labels.shape[0] if labels.ndim else 0} labels for {len(texts)} texts "
+                f"in {where}"
+            )
+    keep = evenly_spaced(len(texts), max_texts)
+    texts = [texts[i] for i in keep]
+    if labels is not None:
+        labels = labels[keep]
+    return texts, labels, where
+
+
 def extract_text_activations(
     texts: Sequence[str] | str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
@@ -327,26 +360,9 @@ def extract_text_activations(
     description : dict
         Model, init, seed, number of texts, layers (for manifests).
     """
-    from tda_nn.io import read_labels, save_activations
+    from tda_nn.io import save_activations
 
-    where = "texts"
-    if isinstance(texts, str | os.PathLike):
-        where = str(texts)
-        texts = read_texts(texts)
-    texts = list(texts)
-    if labels is not None and isinstance(labels, str | os.PathLike):
-        labels = read_labels(labels)
-    if labels is not None:
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or len(labels) != len(texts):
-            raise InputError(
-                f"labels: {labels.shape[0] if labels.ndim else 0} labels for {len(texts)} texts "
-                f"in {where}"
-            )
-    keep = evenly_spaced(len(texts), max_texts)
-    texts = [texts[i] for i in keep]
-    if labels is not None:
-        labels = labels[keep]
+    texts, labels, where = prepare_texts(texts, labels, max_texts)
     loaded = load_text_model(model, init=init, seed=seed, module=module)
     acts = text_activations(loaded, texts, layers=layers, batch_size=batch_size,
                             max_length=max_length)

@@ -98,7 +98,7 @@ MODEL = Section(
 )
 
 #: Spec kinds ``tda-nn run`` dispatches on (the ``kind:`` key; default "run").
-KINDS = ("run", "compare", "experiment")
+KINDS = ("run", "compare", "experiment", "text")
 
 SCHEMA = Section(
     {
