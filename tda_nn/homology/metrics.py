@@ -28,15 +28,103 @@ Metrics
     distances are breadth-first searches from the points asked for (``O(n k)`` each).
 ``"precomputed"``
     The cloud is already a square distance matrix.
+
+Adding one
+----------
+A metric is a class with the attributes and methods above (``n``, ``name``, ``row``,
+``nearest``, ``matrix``, ``error_bound``; optionally ``nearest_owner``), registered with
+:func:`register_metric`; :data:`METRICS` (every registered name) and
+:data:`POINT_CLOUD_METRICS` (those that take point clouds, the choices of the CLI and of specs)
+are live views of the registry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
+from tda_nn.checks import int_problem
 from tda_nn.errors import InputError
+from tda_nn.registry import Registry
 
-METRICS = ("euclidean", "cosine", "knn_geodesic", "precomputed")
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: the space class and what ``metric_params`` it takes.
+
+    Attributes
+    ----------
+    name : str
+    space : callable
+        ``space(cloud, **metric_params)``: the metric-space object of one cloud.
+    params : dict of str to callable
+        Accepted ``metric_params`` keys, each with a check (value -> problem text or None).
+    point_clouds : bool
+        Whether it takes point clouds (False for ``"precomputed"``: distance matrices).
+    """
+
+    name: str
+    space: Callable[..., Any]
+    params: Mapping[str, Callable[[Any], str | None]]
+    point_clouds: bool = True
+
+
+_REGISTRY: Registry[Metric] = Registry("metric")
+#: names of every registered metric (a live tuple-like view)
+METRICS = _REGISTRY.view()
+#: the metrics of point clouds (every one but ``"precomputed"``): the CLI's and specs' choices
+POINT_CLOUD_METRICS = _REGISTRY.view(lambda m: m.point_clouds)
+
+
+def register_metric(
+    name: str,
+    space: Callable[..., Any],
+    *,
+    params: Mapping[str, Callable[[Any], str | None]] | None = None,
+    point_clouds: bool = True,
+    replace: bool = False,
+) -> Metric:
+    """Make ``name`` a metric everywhere a metric is chosen.
+
+    Parameters
+    ----------
+    name : str
+    space : callable
+        ``space(cloud, **metric_params)`` with ``cloud`` of shape ``(n_points, n_features)``.
+    params : dict of str to callable, optional
+        ``metric_params`` keys it takes, each with a check returning a problem text or None.
+    point_clouds : bool
+        False when the "cloud" is something else (a distance matrix).
+    replace : bool
+        Allow replacing a registered metric.
+    """
+    entry = Metric(name, space, dict(params or {}), point_clouds)
+    return _REGISTRY.register(name, entry, replace=replace)
+
+
+def check_metric(metric: Any) -> str:
+    """``metric`` if it is registered, else InputError listing the metrics."""
+    _REGISTRY.get(metric)
+    return metric
+
+
+def metric_params_problem(metric: str, metric_params: Mapping[str, Any] | None) -> str | None:
+    """What is wrong with ``metric_params`` for ``metric`` (a registered name), or None."""
+    params = dict(metric_params or {})
+    checks = _REGISTRY.get(metric).params
+    if params and not checks:
+        return f"metric {metric!r} takes no parameters, got {params}"
+    unknown = sorted(set(params) - set(checks))
+    if unknown:
+        return f"unknown key(s) {unknown} for {metric} (it takes {', '.join(checks)})"
+    for key, value in params.items():
+        problem = checks[key](value)
+        if problem:
+            return f"{key} {problem}"
+    return None
 
 # rows per chunk when exact distances to a set of points are computed (bounded extra memory)
 _CHUNK_BYTES = 64 * 2**20
@@ -293,6 +381,11 @@ class PrecomputedSpace:
 
 MetricSpace = EuclideanSpace | CosineSpace | GraphSpace | PrecomputedSpace
 
+register_metric("euclidean", EuclideanSpace)
+register_metric("cosine", CosineSpace)
+register_metric("knn_geodesic", GraphSpace, params={"n_neighbors": lambda v: int_problem(v, 1)})
+register_metric("precomputed", PrecomputedSpace, point_clouds=False)
+
 
 def metric_space(
     cloud: np.ndarray, metric: str, metric_params: dict | None = None
@@ -302,22 +395,13 @@ def metric_space(
     Parameters
     ----------
     cloud : ndarray of shape (n_points, n_features), or (n_points, n_points) if precomputed
-    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+    metric : str
+        A registered name: ``"euclidean"``, ``"cosine"``, ``"knn_geodesic"``, ``"precomputed"``...
     metric_params : dict or None
-        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other metric takes parameters.
+        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other built-in metric takes parameters.
     """
-    params = dict(metric_params or {})
-    if metric == "knn_geodesic":
-        unknown = set(params) - {"n_neighbors"}
-        if unknown:
-            raise InputError(f"metric_params: unknown key(s) {sorted(unknown)} for knn_geodesic")
-        return GraphSpace(cloud, n_neighbors=params.get("n_neighbors", 14))
-    if params:
-        raise InputError(f"metric_params: metric={metric!r} takes no parameters, got {params}")
-    if metric == "euclidean":
-        return EuclideanSpace(cloud)
-    if metric == "cosine":
-        return CosineSpace(cloud)
-    if metric == "precomputed":
-        return PrecomputedSpace(cloud)
-    raise InputError(f"metric must be one of {METRICS}, got {metric!r}")
+    entry = _REGISTRY.get(metric)
+    problem = metric_params_problem(metric, metric_params)
+    if problem:
+        raise InputError(f"metric_params: {problem}")
+    return entry.space(cloud, **dict(metric_params or {}))
