@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.compare._diagrams import SplitDiagram, split_diagram
 from tda_nn.errors import InputError
 from tda_nn.registry import Registry
@@ -145,9 +146,8 @@ class DistanceSpec:
                 "(order=inf is metric='bottleneck')"
             )
         object.__setattr__(self, "order", order)
-        if int(self.n_directions) != self.n_directions or self.n_directions < 1:
-            raise InputError(f"n_directions must be a positive integer, got {self.n_directions!r}")
-        object.__setattr__(self, "n_directions", int(self.n_directions))
+        n_directions = check_int(self.n_directions, "n_directions", 1, integral_floats=True)
+        object.__setattr__(self, "n_directions", n_directions)
         if self.cap is not None and not math.isfinite(float(self.cap)):
             raise InputError(f"cap must be a finite number, got {self.cap!r}")
 

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from tda_nn.checks import int_problem
+from tda_nn.checks import check_int, int_problem
 from tda_nn.errors import InputError
 from tda_nn.registry import Registry
 
@@ -298,11 +298,8 @@ class GraphSpace:
         from sklearn.neighbors import NearestNeighbors
 
         self.n = X.shape[0]
-        if int(n_neighbors) != n_neighbors or n_neighbors < 1:
-            raise InputError(
-                f"metric_params['n_neighbors'] must be a positive integer, got {n_neighbors!r}"
-            )
-        k = min(int(n_neighbors), self.n - 1)
+        k = min(check_int(n_neighbors, "metric_params['n_neighbors']", 1, integral_floats=True),
+                self.n - 1)
         if k < 1:
             self.graph = None
             return
