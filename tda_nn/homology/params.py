@@ -10,6 +10,12 @@ section build it, and manifests record :meth:`PersistenceParams.as_dict` (read b
 :mod:`tda_nn.homology.backends` and :mod:`tda_nn.homology.metrics`, and
 :data:`SUBSAMPLE_CHOICES`.
 
+Why a base class in the library rather than one TopologyParams for all: the transformer and
+the unit belong to the library floor, which never imports the applications (``analysis``), and
+they know nothing of Betti rules or linear probes; TopologyParams keeps its name, its fields in
+their order, its manifest form and its digest (runs made before stay resumable) and inherits
+the rules from here.
+
 ``n_landmarks=None`` means the library default (:data:`DEFAULT_N_LANDMARKS`) and
 ``max_edge_length=None`` no threshold (``inf``); both are recorded as given, so that a manifest
 says whether a value was chosen.
