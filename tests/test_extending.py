@@ -20,7 +20,7 @@ from tda_nn.homology import VietorisRipsPersistence, compute_persistence
 from tda_nn.homology import backends as backends_module
 from tda_nn.homology import metrics as metrics_module
 from tda_nn.io import formats as formats_module
-from tda_nn.io import load_activations
+from tda_nn.io import load_activations, save_activations
 from tda_nn.pipeline.spec import validate_spec
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "extending.md"
@@ -105,6 +105,10 @@ def test_toy_reader_through_load_activations_and_the_persistence_job(doc, tmp_pa
     acts = load_activations(path)
     assert acts.layer_names == ["hidden"] and acts["hidden"].shape == (60, 2)
     assert list(acts.labels[:2]) == [0, 1]
+    save_activations(tmp_path / "copy.json", acts)
+    again = load_activations(tmp_path / "copy.json")
+    np.testing.assert_array_equal(again["hidden"], acts["hidden"])
+    np.testing.assert_array_equal(again.labels, acts.labels)
     code = main(["persistence", str(path), "--out", str(tmp_path / "out"), "--no-progress",
                  "--classes", "none", "--stability", "0", "--no-intrinsic-dimension",
                  "--no-linear-probe"])
