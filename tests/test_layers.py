@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1] / "tda_nn"
 
 #: the library: algorithms and readers, usable without any job, spec or command
 LIBRARY_PACKAGES = {
-    "datasets", "diagrams", "errors", "execution", "extract", "features", "gtda", "homology", "io",
-    "models", "names", "plotting", "training", "versions", "_atomic", "_lazy", "_sklearn",
+    "checks", "datasets", "diagrams", "errors", "execution", "extract", "features", "gtda", "homology", "io",
+    "models", "names", "plotting", "registry", "training", "versions", "_atomic", "_lazy", "_sklearn",
 }
 #: compare's library modules (distances, CKA, divergence, matrices, nulls); the rest is its job
 COMPARE_LIBRARY = {"_diagrams", "cka", "distances", "divergence", "matrices", "null"}

@@ -26,19 +26,7 @@ COMPANION_ROWS = 20_000
 def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
     from tda_nn.homology.unit import compute_persistence
 
-    kwargs: dict[str, Any] = dict(
-        homology_dimensions=params.homology_dimensions,
-        metric=params.metric,
-        metric_params=dict(params.metric_params) or None,
-        max_edge_length=math.inf if params.max_edge_length is None else params.max_edge_length,
-        backend=params.backend,
-        subsample=params.subsample,
-        coeff=params.coeff,
-        random_state=random_state,
-    )
-    if params.n_landmarks is not None:
-        kwargs["n_landmarks"] = params.n_landmarks
-    return compute_persistence(cloud, **kwargs)
+    return compute_persistence(cloud, **params.persistence_kwargs(random_state))
 
 
 def auto_decisions(result, params: TopologyParams, power: float = 1.0) -> list:

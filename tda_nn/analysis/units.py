@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import numpy as np
 from tda_nn._atomic import write_npz
 from tda_nn.analysis.measures import measure_cloud
 from tda_nn.errors import InputError, StoreError
+from tda_nn.homology.params import PersistenceParams
 from tda_nn.names import escape_key
 
 #: A cloud larger than this many bytes (float32) is randomly subsampled by rows before anything else,
@@ -30,8 +31,12 @@ MAX_CLOUD_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
-class TopologyParams:
+class TopologyParams(PersistenceParams):
     """Everything that determines a unit's result (hashed into every result file).
+
+    The persistence fields (``homology_dimensions`` .. ``coeff``, first and in this order) and
+    their validation, defaults and dict form are :class:`~tda_nn.homology.params.PersistenceParams`'
+    own; the fields below are the job's (Betti rule, companion measures, memory).
 
     Parameters
     ----------
@@ -74,14 +79,6 @@ class TopologyParams:
         else randomly subsampled by rows with a warning; default 2 GiB.
     """
 
-    homology_dimensions: tuple[int, ...] = (0, 1)
-    metric: str = "euclidean"
-    metric_params: tuple[tuple[str, Any], ...] = ()
-    subsample: str = "auto"
-    n_landmarks: int | None = None
-    max_edge_length: float | None = None
-    backend: str = "giotto-ph"
-    coeff: int = 2
     betti_method: str = "significant"
     betti_scale: float | None = None
     alpha: float = 0.05
@@ -91,12 +88,6 @@ class TopologyParams:
     linear_probe: bool = True
     random_state: int = 0
     max_cloud_bytes: int = MAX_CLOUD_BYTES
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["homology_dimensions"] = list(self.homology_dimensions)
-        out["metric_params"] = dict(self.metric_params)
-        return out
 
     def digest(self) -> str:
         """A short hash of the parameters; results computed under other parameters are not reused."""

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from sklearn.utils import check_random_state
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = ["r_cross_barcode", "rtd"]
@@ -137,8 +138,7 @@ def _check_pair(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
 def _check_options(quantile: float, homology_dim: int) -> None:
     if not 0 < float(quantile) <= 1:
         raise InputError(f"quantile must be in (0, 1], got {quantile}")
-    if int(homology_dim) != homology_dim or homology_dim < 0:
-        raise InputError(f"homology_dim must be a non-negative integer, got {homology_dim}")
+    check_int(homology_dim, "homology_dim", 0, integral_floats=True)
 
 
 def _normalised(cloud: np.ndarray, metric: str, quantile: float, name: str) -> np.ndarray:

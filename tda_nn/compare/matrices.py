@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tda_nn.checks import check_homology_dimensions
 from tda_nn.compare._diagrams import diagram_dimensions, split_diagram
 from tda_nn.compare.cka import center, cka_many
 from tda_nn.compare.distances import DistanceSpec, _n_jobs, split_distances
@@ -304,10 +305,7 @@ def _homology_dims(
     homology_dims: Iterable[int] | None, layers_a: dict[Any, object], layers_b: dict[Any, object]
 ) -> list[int]:
     if homology_dims is not None:
-        dims = sorted({int(d) for d in homology_dims})
-        if not dims or dims[0] < 0:
-            raise InputError(f"homology_dims must be non-negative integers, got {dims}")
-        return dims
+        return list(check_homology_dimensions(homology_dims, "homology_dims"))
     found: set[int] = set()
     for group, layers in (("a", layers_a), ("b", layers_b)):
         for layer, diagram in layers.items():

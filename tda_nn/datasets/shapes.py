@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -40,9 +41,7 @@ def _rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def _check_n(n: int, minimum: int = 1) -> int:
-    if int(n) != n or n < minimum:
-        raise InputError(f"n must be an integer >= {minimum}, got {n!r}")
-    return int(n)
+    return check_int(n, "n", minimum, integral_floats=True)
 
 
 def _add_noise(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -214,8 +213,7 @@ def wedge_of_circles(
     -------
     X : ndarray of shape (n, max(k, 3))
     """
-    if int(k) != k or k < 1:
-        raise InputError(f"k must be a positive integer, got {k!r}")
+    check_int(k, "k", 1, integral_floats=True)
     n = _check_n(n, k)
     rng = _rng(random_state)
     d = max(int(k), 3)

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from tda_nn._sklearn import Satisfies, TdaEstimatorMixin, non_negative_int_sequence, parallel_rows
+from tda_nn.checks import check_homology_dimensions
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 
@@ -22,13 +23,7 @@ def _resolve_dimensions(
 ) -> tuple[int, ...]:
     if homology_dimensions is None:
         return diagram_homology_dimensions(X)
-    try:
-        dims = [int(d) for d in homology_dimensions]
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a sequence of integers") from None
-    if not dims or any(d < 0 for d in dims) or len(set(dims)) != len(dims):
-        raise InputError(f"{name}: expected distinct non-negative integers, got {dims}")
-    return tuple(sorted(dims))
+    return check_homology_dimensions(homology_dimensions, name, distinct=True)
 
 
 def check_some_rows(X: np.ndarray, dims: tuple[int, ...]) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from tda_nn._sklearn import ThreeDOutputMixin
+from tda_nn.checks import check_int
 from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
 from tda_nn.features._transformer import (
@@ -28,9 +29,7 @@ __all__ = ["BettiCurve", "betti_curves", "fit_samplings"]
 
 
 def _check_n_bins(n_bins: Any) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise InputError(f"n_bins: expected an integer >= 1, got {n_bins!r}")
-    return int(n_bins)
+    return check_int(n_bins, "n_bins", 1)
 
 
 def _range(X: np.ndarray, mask: np.ndarray) -> tuple[float, float] | None:

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from tda_nn._sklearn import (
     ParameterError,
 )
+from tda_nn.checks import check_int
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
 from tda_nn.features._transformer import (
@@ -360,10 +361,7 @@ def _effective_metric_params(metric: Any, metric_params: Mapping[str, Any] | Non
             raise InputError(f"metric_params['p']: expected >= 1, got {params['p']}")
     for key in ("n_bins", "n_layers"):
         if key in params:
-            v = params[key]
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise InputError(f"metric_params['{key}']: expected an integer >= 1, got {v!r}")
-            params[key] = int(v)
+            params[key] = check_int(params[key], f"metric_params['{key}']", 1)
     return params
 
 

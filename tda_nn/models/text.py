@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -136,8 +137,7 @@ def load_text_model(
     """
     if init not in INITS:
         raise InputError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int(seed, "seed", 0)
     if module is not None:
         return _from_factory(module, init, int(seed))
     if name is not None and name not in TEXT_MODELS and (Path(name) / "config.json").is_file():

@@ -48,20 +48,7 @@ def spec_digest(spec: dict[str, Any]) -> str:
 
 def topology_params(spec: dict[str, Any]) -> TopologyParams:
     """The persistence parameters of a spec's ``topology`` section."""
-    topo = spec["topology"]
-    return TopologyParams(
-        homology_dimensions=tuple(topo["homology_dimensions"]),
-        metric=topo["metric"],
-        metric_params=tuple(sorted(topo["metric_params"].items())),
-        subsample=topo["subsample"],
-        n_landmarks=topo["n_landmarks"],
-        max_edge_length=topo["max_edge_length"],
-        backend=topo["backend"],
-        betti_method=topo["betti_method"],
-        betti_scale=topo["betti_scale"],
-        intrinsic_dimension=topo["intrinsic_dimension"],
-        linear_probe=topo["linear_probe"],
-    )
+    return TopologyParams.from_dict(spec["topology"])
 
 
 def run_pipeline(

@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tda_nn.checks import dims_problem
 from tda_nn.errors import InputError
+from tda_nn.homology.backends import BACKENDS
+from tda_nn.homology.metrics import POINT_CLOUD_METRICS, metric_params_problem
+from tda_nn.homology.params import MAX_HOMOLOGY_DIM, SUBSAMPLE_CHOICES
 from tda_nn.names import check_identifier
 from tda_nn.pipeline.schema import (
     Field,
@@ -34,19 +38,12 @@ def _accuracy(value: Any) -> str | None:
     return None if 0 < value <= 1 else f"must be in (0, 1], got {value!r}"
 
 
-#: Highest homology dimension a spec may ask for (the CLI's --maxdim has the same bound).
-MAX_HOMOLOGY_DIM = 3
 #: Seeds are what torch and NumPy accept.
 MAX_SEED = 2**32 - 1
 
 
 def _homology_dims(value: Any) -> str | None:
-    problem = int_list(0)(value) or (None if value else "must list at least one dimension")
-    if problem:
-        return problem
-    if max(value) > MAX_HOMOLOGY_DIM:
-        return f"must be between 0 and {MAX_HOMOLOGY_DIM}, got {value!r}"
-    return None if len(set(value)) == len(value) else f"lists a dimension twice: {value!r}"
+    return dims_problem(value, MAX_HOMOLOGY_DIM)
 
 
 def _seeds(value: Any) -> str | None:
@@ -74,15 +71,6 @@ def _lr_decay(value: Any) -> str | None:
         and value[1] > 0
     )
     return None if ok else f"must be [factor in (0, 1], every_epochs > 0], got {value!r}"
-
-
-def _metric_params(value: Any) -> str | None:
-    for key, item in value.items():
-        if key != "n_neighbors":
-            return f"unknown key {key!r} (only n_neighbors, for metric knn_geodesic)"
-        if not _is_number(item) or isinstance(item, float) or item < 1:
-            return f"n_neighbors must be an integer >= 1, got {item!r}"
-    return None
 
 
 MODEL = Section(
@@ -142,15 +130,13 @@ SCHEMA = Section(
                 "homology_dimensions": Field((list,), default=[0, 1], check=_homology_dims),
                 "classes": Field((str,), default="predicted", choices=("none", "true", "predicted")),
                 "min_class_points": Field((int,), default=20, check=positive),
-                "metric": Field((str,), default="euclidean",
-                                choices=("euclidean", "cosine", "knn_geodesic")),
-                "metric_params": Field((dict,), default={}, check=_metric_params),
-                "subsample": Field((str,), default="auto",
-                                   choices=("auto", "maxmin", "random", "none")),
+                "metric": Field((str,), default="euclidean", choices=POINT_CLOUD_METRICS),
+                "metric_params": Field((dict,), default={},
+                                       doc="checked against the metric in validate_spec"),
+                "subsample": Field((str,), default="auto", choices=SUBSAMPLE_CHOICES),
                 "n_landmarks": Field((int, None), check=positive),
                 "max_edge_length": Field((float, None), check=positive),
-                "backend": Field((str,), default="giotto-ph",
-                                 choices=("giotto-ph", "ripser", "gudhi", "giotto-tda")),
+                "backend": Field((str,), default="giotto-ph", choices=BACKENDS),
                 "betti_method": Field((str,), default="significant",
                                       choices=("significant", "auto", "test", "scale")),
                 "betti_scale": Field((float, None), check=positive),
@@ -230,10 +216,9 @@ def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run"
     topology, training, capture = spec["topology"], spec["training"], spec["capture"]
     if topology["betti_method"] == "scale" and topology["betti_scale"] is None:
         problems.append("topology.betti_scale: required when topology.betti_method is 'scale'")
-    if topology["metric_params"] and topology["metric"] != "knn_geodesic":
-        problems.append(
-            f"topology.metric_params: metric {topology['metric']!r} takes no parameters"
-        )
+    metric_problem = metric_params_problem(topology["metric"], topology["metric_params"])
+    if metric_problem:
+        problems.append(f"topology.metric_params: {metric_problem}")
     if len(set(spec["seeds"])) != len(spec["seeds"]):
         problems.append(f"seeds: repeated seed in {spec['seeds']}")
     late = [e for e in capture["epochs"] or [] if e > training["epochs"]]

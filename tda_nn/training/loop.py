@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from tda_nn._atomic import atomic_open
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError, StoreError
 from tda_nn.training._inputs import float32_samples, integer_labels
 from tda_nn.training.checkpoints import (
@@ -600,9 +601,7 @@ def _lr_decay(value: Any) -> tuple[float, int] | None:
 
 
 def _int_at_least(value: Any, low: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    return check_int(value, name, low)
 
 
 def _positive_float(value: Any, name: str) -> float:

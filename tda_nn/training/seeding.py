@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError, StoreError
 
 _MAX_SEED = 2**32 - 1
@@ -57,9 +58,7 @@ def check_threads(threads: Any) -> int | None:
     """A torch thread count: an integer >= 1, or None (torch's setting); else :class:`InputError`."""
     if threads is None:
         return None
-    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-        raise InputError(f"threads must be an integer >= 1 or None, got {threads!r}")
-    return int(threads)
+    return check_int(threads, "threads", 1)
 
 
 @contextmanager
