@@ -6,7 +6,7 @@ STACK ?= default
 VENV := $(if $(filter giotto,$(STACK)),.venv-giotto,.venv)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint docs
 setup:
 	@scripts/setup.sh $(STACK)
 
@@ -17,4 +17,7 @@ test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check tda_nn tests benchmarks
+	$(VENV)/bin/ruff check tda_nn tests benchmarks scripts
+
+docs: setup
+	$(VENV)/bin/python scripts/api_docs.py

@@ -14,9 +14,7 @@ and ``sklearn.utils._param_validation`` exist since 1.2; tags are declared both 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -26,10 +24,12 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from tda_nn.checks import dims_problem, is_prime
 from tda_nn.errors import InputError
 
 __all__ = [
     "INPUT_KINDS",
+    "OneOf",
     "ParameterError",
     "Satisfies",
     "TdaEstimatorMixin",
@@ -69,26 +69,20 @@ class Satisfies(HasMethods):
         return self.description
 
 
-def is_prime(value: Any) -> bool:
-    """True for a prime integer (bools excluded)."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        return False
-    n = int(value)
-    return n >= 2 and all(n % p for p in range(2, math.isqrt(n) + 1))
-
-
 def non_negative_int_sequence(value: Any) -> bool:
     """A non-empty list, tuple or 1-D array of distinct non-negative integers."""
-    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-        return False
-    items = list(value)
-    return (
-        bool(items)
-        and all(
-            not isinstance(v, bool) and isinstance(v, Integral | np.integer) and v >= 0 for v in items
-        )
-        and len(set(int(v) for v in items)) == len(items)
-    )
+    return dims_problem(value) is None
+
+
+class OneOf(Satisfies):
+    """A string among the names of a registry, read when checked (entries added later count)."""
+
+    def __init__(self, names: Any) -> None:
+        super().__init__(lambda v: isinstance(v, str) and v in names, "")
+        self.names = names
+
+    def __str__(self) -> str:
+        return "a str among {" + ", ".join(repr(n) for n in self.names) + "}"
 
 
 class TdaEstimatorMixin:

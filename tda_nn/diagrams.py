@@ -140,7 +140,9 @@ def pad_diagrams(diagrams: Sequence[np.ndarray], homology_dimensions: Iterable[i
     Parameters
     ----------
     diagrams : sequence of ndarray of shape (n_bars_i, 3)
+        One diagram per cloud, rows ``(birth, death, dim)``.
     homology_dimensions : iterable of int
+        Dimensions every padded diagram holds rows for.
 
     Returns
     -------

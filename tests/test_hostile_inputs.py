@@ -331,3 +331,21 @@ def test_a_unit_that_would_exceed_max_memory_is_refused_before_anything_runs(tmp
     _fails(["persistence", str(acts), "--out", str(out), "--max-memory", "lots", *FAST], capsys,
            "--max-memory must be a size")
     assert main(["persistence", str(acts), "--out", str(out), "--max-memory", "16M", *FAST]) == 0
+
+
+def test_a_large_unit_is_announced_with_its_estimate_before_it_runs(tmp_path, capsys, monkeypatch):
+    from tda_nn.analysis import memory
+
+    acts = tmp_path / "acts.npz"
+    save_activations(acts, {"wide": np.random.default_rng(0).normal(size=(600, 3))})
+    monkeypatch.setattr(memory, "LARGE_UNIT_BYTES", 2 * 1024**2)
+    assert main(["persistence", str(acts), "--out", str(tmp_path / "o"), "--subsample", "none",
+                 *FAST]) == 0
+    printed = capsys.readouterr().err
+    # exact persistence: the 600 x 600 float64 distance matrix (2.7 MiB) plus two cloud copies
+    assert "memory: the largest unit" in printed and "layer 'wide': 600 x 3" in printed
+    assert f"{(600 * 600 * 8 + 2 * 600 * 3 * 4) / 1024**3:.2f} GiB" in printed
+    monkeypatch.setattr(memory, "LARGE_UNIT_BYTES", 3 * 1024**2)
+    assert main(["persistence", str(acts), "--out", str(tmp_path / "o2"), "--subsample", "none",
+                 *FAST]) == 0
+    assert "memory:" not in capsys.readouterr().err

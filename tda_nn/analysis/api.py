@@ -67,12 +67,53 @@ def persistence_job(
 ) -> dict[str, Any]:
     """Measure every layer (and class, and step) of ``input_path``; write tables into ``out_dir``.
 
-    ``include_all=False`` measures the class clouds only, not each layer's whole cloud
-    (``class == "all"``); it needs class labels (see the module docstring). ``max_memory`` (bytes;
-    default: the machine's memory) refuses, before anything runs, a unit estimated to need more.
+    Parameters
+    ----------
+    input_path : str or Path
+        Saved activations (any format :func:`tda_nn.io.load_activations` reads), a run store
+        written by :class:`~tda_nn.training.TopologyTracker`, or a run directory of ``tda-nn run``.
+    out_dir : str, Path or None
+        Where the table, ``diagrams.npz`` and ``manifest.json`` go. Required for saved
+        activations and for a run store (a directory other than the store); for a run directory
+        None writes into the run directory itself.
+    params : TopologyParams or None
+        Persistence and feature parameters; None: ``TopologyParams()``.
+    layers : sequence of str or None
+        Layers to measure; None: all of them.
+    labels : array-like, str, Path or None
+        Class labels (or a labels file) for saved activations that carry none; an error for
+        stores and run directories, which carry their own.
+    classes : {"auto", "none", "true", "predicted"}
+        How clouds are split by class: ``"auto"`` splits by predicted labels where a store
+        recorded them, else by true labels where there are any, else not at all.
+    min_class_points : int
+        Classes with fewer points are skipped (and listed under ``skipped``).
+    include_all : bool
+        Measure each layer's whole cloud (``class == "all"``) next to its class clouds. False
+        (CLI ``--no-all``) measures the class clouds only and needs class labels.
+    steps : sequence of int or None
+        Steps of a store or run to measure; None: every captured step.
+    n_jobs : int or None
+        Local worker processes (``-1``: all cores).
+    scheduler : str, distributed.Client or None
+        A Dask scheduler address or client; the units then run on that cluster (workers must
+        see the input and ``out_dir``).
+    progress : bool
+        Show a progress bar.
+    overwrite : bool
+        Replace results computed under other parameters in ``out_dir`` (tda-nn's own unit
+        results only).
+    log : callable
+        Called with each one-line message (skipped classes, warnings); default ``print``.
+    max_memory : int or None
+        Bytes; a unit estimated to need more is refused before anything runs. None: this
+        machine's memory.
 
-    Returns a dict with ``table`` (the tidy DataFrame), ``path`` (its CSV), ``out_dir``,
-    ``summary`` (RunSummary) and ``skipped`` (classes too small to measure).
+    Returns
+    -------
+    dict
+        ``table`` (the tidy DataFrame), ``path`` (its CSV), ``out_dir``, ``summary``
+        (:class:`~tda_nn.execution.RunSummary`) and ``skipped`` (classes too small to measure).
     """
     from tda_nn.io import RunStore
 
@@ -121,7 +162,7 @@ def persistence_job(
         log(f"skipped: {message}")
     described["include_all"] = include_all
 
-    check_memory(plan.units, params, max_memory)
+    check_memory(plan.units, params, max_memory, log=log)
     previous = _previous_manifest(out) if kind == "run" else {}
     prepare_output(out, params, overwrite=overwrite, job="persistence")
     extra = {**previous, "input": str(src), "input_kind": kind, **described}
@@ -251,7 +292,17 @@ def _previous_manifest(out: Path) -> dict[str, Any]:
 
 
 def read_table(out_dir: str | Path) -> pd.DataFrame:
-    """The table of a finished job (``topology.csv`` or ``betti.csv``)."""
+    """The table of a finished job (``topology.csv`` or ``betti.csv``).
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The job's output directory.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = Path(out_dir)
     for name in ("topology.csv", "betti.csv"):
         if (out / name).is_file():

@@ -1,29 +1,9 @@
 """Everything measured on one point cloud: persistence, Betti numbers, diagram summaries and the
 companion measures (TwoNN intrinsic dimension; linear-probe accuracy of the whole probe cloud).
 
-Row columns (one row per homology dimension):
-``homology_dim, betti, betti_method, betti_scale`` (for ``betti_method="scale"``), ``resolution`` (the
-scale ``rho`` at which the points used join up, read off the H0 bars; the significance rule's unit),
-``min_lifetime`` (the persistence an H_k bar, k >= 1, must exceed to count as significant),
-``betti_test`` (bars significant under the universal-null test of Bobrowski & Skraba at ``alpha``,
-Bonferroni; H0: the robust piece count), ``betti_significant`` (the significance rule with the robust
-resolution), ``betti_auto`` (the combination of :func:`tda_nn.features.decision.decide_betti`),
-``n_bars_tested`` (bars the test estimated its null from; 0: too few to test), ``p_threshold`` and
-``p_margin`` (the per-bar level, and the ``log10`` distance of the nearest bar from it),
-``min_component_points`` (smallest piece counted in beta_0; smaller clumps count as outliers),
-``betti_seed_min, betti_seed_max`` (the range of ``betti`` over the default landmarks and
-``stability_seeds`` other first landmarks; NaN when not checked or when the cloud is used whole),
-``confidence`` (``confident`` / ``unsure``) and ``unsure_reason``,
-``betti_certain`` (a lower bound on beta claimed with strong evidence: pieces with gaps of 4 times
-their spacings; bars significant at ``alpha / 100`` and longer than twice ``error_bound``),
-``n_certain_bars`` (bars longer than twice ``error_bound``: by stability each has a partner in the exact
-diagram *of the whole cloud*; it says nothing about the shape the cloud was sampled from — on an exact
-diagram every bar is "certain" — so read ``betti`` and ``confidence`` for the shape),
-``n_points_used, subsample, covering_radius, error_bound``
-(bottleneck bound between the computed diagram and the exact diagram of the whole cloud),
-``max_edge_length, metric, backend, n_bars, total_persistence, persistence_entropy, max_lifetime,
-intrinsic_dimension, linear_probe_accuracy, seconds``. ``n_points`` and ``row_subsampled`` are added by
-the caller.
+:func:`measure_cloud` returns one row per homology dimension; the columns are described in
+``docs/concepts.md`` (The results table) and ``docs/betti-numbers.md``. ``n_points`` and
+``row_subsampled`` are added by the caller.
 """
 
 from __future__ import annotations
@@ -31,11 +11,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tda_nn.analysis.units import TopologyParams, Unit
+if TYPE_CHECKING:  # type hints only: units imports this module
+    from tda_nn.analysis.units import TopologyParams, Unit
 
 #: rows sampled (uniformly, seeded) for the intrinsic dimension and the linear probe of a layer
 #: read by blocks (out of core); persistence uses the whole layer
@@ -45,19 +26,7 @@ COMPANION_ROWS = 20_000
 def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
     from tda_nn.homology.unit import compute_persistence
 
-    kwargs: dict[str, Any] = dict(
-        homology_dimensions=params.homology_dimensions,
-        metric=params.metric,
-        metric_params=dict(params.metric_params) or None,
-        max_edge_length=math.inf if params.max_edge_length is None else params.max_edge_length,
-        backend=params.backend,
-        subsample=params.subsample,
-        coeff=params.coeff,
-        random_state=random_state,
-    )
-    if params.n_landmarks is not None:
-        kwargs["n_landmarks"] = params.n_landmarks
-    return compute_persistence(cloud, **kwargs)
+    return compute_persistence(cloud, **params.persistence_kwargs(random_state))
 
 
 def auto_decisions(result, params: TopologyParams, power: float = 1.0) -> list:

@@ -62,15 +62,21 @@ def unit_bytes(n_points: int, n_features: int, params: TopologyParams) -> int:
     return 2 * cloud + matrix
 
 
-def check_memory(units: Sequence[Unit], params: TopologyParams, limit: int | None) -> None:
+#: a unit estimated above this many bytes is announced before the job runs
+LARGE_UNIT_BYTES = 512 * 1024**2
+
+
+def check_memory(units: Sequence[Unit], params: TopologyParams, limit: int | None,
+                 log: Any = None) -> int:
     """Refuse, before anything runs, a unit whose estimate exceeds ``limit`` bytes.
 
-    ``limit=None`` uses the machine's physical memory; ``0`` (unknown) checks nothing.
+    ``limit=None`` uses the machine's physical memory; ``0`` (unknown) refuses nothing. When the
+    largest estimate exceeds :data:`LARGE_UNIT_BYTES`, ``log`` (if given) gets one line saying which
+    unit it is, its estimate and the limit. Returns the largest estimate in bytes.
     """
     limit = machine_memory() if limit is None else int(limit)
-    if limit <= 0:
-        return
     shapes: dict[tuple[str, str], tuple[int, int]] = {}
+    largest, where = 0, ""
     for unit in units:
         key = (unit.source, unit.layer)
         if key not in shapes:
@@ -78,14 +84,22 @@ def check_memory(units: Sequence[Unit], params: TopologyParams, limit: int | Non
         n_samples, n_features = shapes[key]
         n_points = n_samples if unit.indices is None else len(unit.indices)
         need = unit_bytes(n_points, n_features, params)
-        if need > limit:
-            cls = "" if unit.cls == "all" else f" class {unit.cls}"
-            step = "" if unit.step < 0 else f" step {unit.step}"
+        cls = "" if unit.cls == "all" else f" class {unit.cls}"
+        step = "" if unit.step < 0 else f" step {unit.step}"
+        described = f"{unit.source}:{step} layer {unit.layer!r}{cls}: {n_points} x {n_features}"
+        if limit > 0 and need > limit:
             raise InputError(
-                f"{unit.source}:{step} layer {unit.layer!r}{cls}: {n_points} x {n_features} needs "
-                f"about {need / 1024**3:.1f} GiB, more than the {limit / 1024**3:.1f} GiB allowed "
-                "(--max-memory); use landmarks (--subsample auto) or fewer points"
+                f"{described} needs about {need / 1024**3:.1f} GiB, more than the "
+                f"{limit / 1024**3:.1f} GiB allowed (--max-memory); use landmarks "
+                "(--subsample auto) or fewer points"
             )
+        if need > largest:
+            largest, where = need, described
+    if log is not None and largest > LARGE_UNIT_BYTES:
+        allowed = f" of the {limit / 1024**3:.1f} GiB allowed" if limit > 0 else ""
+        log(f"memory: the largest unit ({where}) needs about {largest / 1024**3:.2f} GiB{allowed} "
+            "per worker")
+    return largest
 
 
 def _shape(unit: Unit) -> tuple[int, int]:

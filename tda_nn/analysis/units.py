@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tda_nn._atomic import write_npz
+from tda_nn.analysis.measures import measure_cloud
 from tda_nn.errors import InputError, StoreError
+from tda_nn.homology.params import PersistenceParams
 from tda_nn.names import escape_key
 
 #: A cloud larger than this many bytes (float32) is randomly subsampled by rows before anything else,
@@ -29,17 +31,54 @@ MAX_CLOUD_BYTES = 2 * 1024**3
 
 
 @dataclass(frozen=True)
-class TopologyParams:
-    """Everything that determines a unit's result (hashed into every result file)."""
+class TopologyParams(PersistenceParams):
+    """Everything that determines a unit's result (hashed into every result file).
 
-    homology_dimensions: tuple[int, ...] = (0, 1)
-    metric: str = "euclidean"
-    metric_params: tuple[tuple[str, Any], ...] = ()
-    subsample: str = "auto"
-    n_landmarks: int | None = None
-    max_edge_length: float | None = None
-    backend: str = "giotto-ph"
-    coeff: int = 2
+    The persistence fields (``homology_dimensions`` .. ``coeff``, first and in this order) and
+    their validation, defaults and dict form are :class:`~tda_nn.homology.params.PersistenceParams`'
+    own; the fields below are the job's (Betti rule, companion measures, memory).
+
+    Parameters
+    ----------
+    homology_dimensions : tuple of int
+        Homology dimensions to compute, e.g. ``(0, 1)``.
+    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        Metric of the clouds (see :func:`tda_nn.homology.metric_space`).
+    metric_params : tuple of (str, value) pairs
+        The metric's parameters as sorted items (hashable), e.g. ``(("n_neighbors", 14),)``.
+    subsample : {"auto", "maxmin", "random", "none"}
+        As in :func:`tda_nn.homology.compute_persistence`.
+    n_landmarks : int or None
+        Subsample size; None: the library default (300).
+    max_edge_length : float or None
+        Rips threshold; None: the full filtration.
+    backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+        Persistence backend.
+    coeff : int
+        Prime ``p``: homology with coefficients in Z/pZ.
+    betti_method : {"significant", "auto", "test", "scale"}
+        Which answer fills the ``betti`` column (``tda-nn persistence`` passes ``"auto"``, its
+        default; see ``docs/betti-numbers.md``).
+    betti_scale : float or None
+        Scale for ``betti_method="scale"``.
+    alpha : float
+        Level of the universal-null test.
+    correction : {"bonferroni", "holm", "bh"}
+        Multiple-testing correction of the test.
+    stability_seeds : int
+        Landmark seeds besides the default whose answers give ``betti_seed_min`` /
+        ``betti_seed_max`` (0: not checked).
+    intrinsic_dimension : bool
+        Compute the TwoNN intrinsic dimension of each cloud.
+    linear_probe : bool
+        Compute the linear-probe accuracy of each whole cloud (needs labels).
+    random_state : int
+        Seed of the subsamples (landmarks, random row subsamples, companion rows).
+    max_cloud_bytes : int
+        A whole layer larger than this is read by blocks (out of core) where its format allows,
+        else randomly subsampled by rows with a warning; default 2 GiB.
+    """
+
     betti_method: str = "significant"
     betti_scale: float | None = None
     alpha: float = 0.05
@@ -49,12 +88,6 @@ class TopologyParams:
     linear_probe: bool = True
     random_state: int = 0
     max_cloud_bytes: int = MAX_CLOUD_BYTES
-
-    def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["homology_dimensions"] = list(self.homology_dimensions)
-        out["metric_params"] = dict(self.metric_params)
-        return out
 
     def digest(self) -> str:
         """A short hash of the parameters; results computed under other parameters are not reused."""
@@ -66,9 +99,28 @@ class TopologyParams:
 class Unit:
     """One point cloud to measure.
 
-    ``source`` is a saved-activations path (``kind="activations"``) or a run-store root
-    (``kind="store"``); ``indices`` are the rows of this unit's class (None: all rows);
-    ``labels`` (probe labels, all rows) are carried only by units whose features need them.
+    Parameters
+    ----------
+    run : str
+        Training run the cloud comes from (``"activations"`` for saved activations).
+    step : int
+        Captured training step; ``-1`` for saved activations (no step).
+    layer : str
+        Layer name.
+    layer_index : int
+        Position of the layer in the model's layer order (sorts the table).
+    cls : str
+        Class label of the cloud, or ``"all"`` for the whole layer.
+    source : str
+        A saved-activations path (``kind="activations"``) or a run-store root
+        (``kind="store"``).
+    kind : {"activations", "store"}
+        What ``source`` is.
+    indices : numpy.ndarray or None
+        The rows of this unit's class; None: all rows.
+    labels : numpy.ndarray or None
+        Probe labels (all rows), carried only by units whose features need them (the linear
+        probe of a whole cloud).
     """
 
     run: str
@@ -167,8 +219,6 @@ def compute_rows(
     cloud: np.ndarray, unit: Unit, params: TopologyParams
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Persistence, Betti numbers and features of one cloud; returns (rows, diagram (n_bars, 3))."""
-    from tda_nn.analysis.measures import measure_cloud
-
     return measure_cloud(cloud, unit, params)
 
 

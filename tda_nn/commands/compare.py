@@ -6,7 +6,9 @@ import argparse
 import sys
 import time
 
+from tda_nn.compare.distances import METRICS as DIAGRAM_METRICS
 from tda_nn.errors import InputError
+from tda_nn.homology.params import SUBSAMPLE_CHOICES
 
 HELP = "compare the layers of models: diagram distances, linear CKA, against a seed or bootstrap null"
 
@@ -42,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training step of run directories/stores: last, first or a number")
     parser.add_argument("--dims", default="0,1", help="homology dimensions (default 0,1)")
     parser.add_argument("--metrics", default="wasserstein,bottleneck",
-                        help="diagram distances: wasserstein, bottleneck, sliced_wasserstein "
+                        help=f"diagram distances: {', '.join(DIAGRAM_METRICS)} "
                              "(comma-separated; 'none' for CKA only)")
     parser.add_argument("--order", type=float, default=1.0, help="Wasserstein order p (default 1)")
     parser.add_argument("--ground-metric", default="linf", choices=("linf", "l2"),
@@ -64,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "not scales)")
     parser.add_argument("--n-landmarks", type=int, default=None,
                         help="maxmin landmarks of computed diagrams (default: the library default)")
-    parser.add_argument("--subsample", default="auto", choices=("auto", "maxmin", "random", "none"),
+    parser.add_argument("--subsample", default="auto", choices=SUBSAMPLE_CHOICES,
                         help="points of computed diagrams: auto (maxmin landmarks, the library "
                              "default) or none (exact, all points)")
     parser.add_argument("--pairs", default=None,

@@ -21,7 +21,15 @@ the text's tokens (padding excluded). MiniLM layers: embeddings, encoder.layer.0
 ACTS is a saved-activations file (.npz, .safetensors, .h5, .pt, or a directory), with the labels
 of --labels (one per line) stored alongside; `tda-nn persistence` and `tda-nn compare` read it.
 
+--tokens writes every token instead (one row per non-padding token and layer, special tokens
+left out unless --special-tokens), streamed batch by batch into a .zarr group in bounded memory;
+each token carries its text's label, and the group's _tokens arrays say which text and position
+each row is. MODEL may also be a local Hugging Face model directory (config.json + weights).
+
 Example:
+  tda-nn extract minilm --texts data/sentences.txt --labels data/sentences_labels.txt \
+      --tokens --out tokens.zarr
+  tda-nn persistence tokens.zarr --out tokens_topology
   tda-nn extract minilm --texts data/sentences.txt --labels data/sentences_labels.txt --out pre.npz
   tda-nn extract minilm --texts data/sentences.txt --labels data/sentences_labels.txt \\
       --init random --seed 0 --out random_seed0.npz
@@ -33,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = _EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("model", nargs="?", default=None,
-                        help="model name: minilm (omit with --module)")
+                        help="model name: minilm, or a local Hugging Face model directory "
+                             "(omit with --module)")
     parser.add_argument("--texts", required=True, help="text file, one text per line")
     parser.add_argument("--labels", default=None,
                         help="labels file, one label per text (.txt, .csv, .npy)")
@@ -50,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-length", type=int, default=128,
                         help="truncate texts to this many tokens (default 128)")
     parser.add_argument("--batch-size", type=int, default=32, help="texts per forward pass")
+    parser.add_argument("--tokens", action="store_true",
+                        help="every token's activation (a .zarr --out), not one pooled point per text")
+    parser.add_argument("--special-tokens", action="store_true",
+                        help="with --tokens: keep [CLS]/[SEP]-type tokens as rows")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,8 +74,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give either MODEL or --module, not both")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.special_tokens and not args.tokens:
+        raise InputError("--special-tokens applies with --tokens")
     layers = [v.strip() for v in args.layers.split(",") if v.strip()] if args.layers else None
     start = time.perf_counter()
+    if args.tokens:
+        return _run_tokens(args, layers, start)
     acts, labels, info = extract_text_activations(
         args.texts,
         args.out,
@@ -81,5 +98,22 @@ def run(args: argparse.Namespace) -> int:
           f"{len(acts)} layers" + ("" if labels is None else f", {len(set(labels.tolist()))} labels"))
     for name, array in acts.items():
         print(f"  {name:<20} {array.shape[0]} x {array.shape[1]}")
+    print(f"wrote {args.out} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _run_tokens(args: argparse.Namespace, layers: list[str] | None, start: float) -> int:
+    from tda_nn.models.tokens import extract_token_activations
+
+    info = extract_token_activations(
+        args.texts, args.out, model=args.model, init=args.init, seed=args.seed, labels=args.labels,
+        layers=layers, module=args.module, max_texts=args.max_texts, batch_size=args.batch_size,
+        max_length=args.max_length, special_tokens=args.special_tokens,
+    )
+    seed = "" if info["seed"] is None else f", seed {info['seed']}"
+    print(f"{info['model']} ({info['init']}{seed}): {info['n_texts']} texts, "
+          f"{info['n_tokens']} tokens, {len(info['layers'])} layers")
+    for name, width in info["layers"].items():
+        print(f"  {name:<20} {info['n_tokens']} x {width}")
     print(f"wrote {args.out} in {time.perf_counter() - start:.1f} s")
     return 0

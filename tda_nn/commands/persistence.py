@@ -6,7 +6,11 @@ import argparse
 import sys
 import time
 
+from tda_nn.checks import check_int, is_prime
 from tda_nn.errors import InputError
+from tda_nn.homology.backends import BACKENDS
+from tda_nn.homology.metrics import POINT_CLOUD_METRICS
+from tda_nn.homology.params import MAX_HOMOLOGY_DIM, SUBSAMPLE_CHOICES
 
 HELP = "persistent homology and Betti numbers of every layer (and class, and step) of saved activations"
 
@@ -37,18 +41,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='per-class clouds only: skip each layer\'s whole cloud (class "all"; '
                              "needs labels; no linear probe then)")
     parser.add_argument("--steps", default=None, help="comma-separated steps of a store (default: all)")
-    parser.add_argument("--metric", default="euclidean",
-                        choices=("euclidean", "cosine", "knn_geodesic"))
+    parser.add_argument("--metric", default="euclidean", choices=POINT_CLOUD_METRICS,
+                        help="metric of the clouds (default euclidean; knn_geodesic: hop counts "
+                             "on the kNN graph, Naitzat et al. 2020)")
     parser.add_argument("--n-neighbors", type=int, default=None,
                         help="k of the kNN graph for --metric knn_geodesic")
-    parser.add_argument("--subsample", default="auto", choices=("auto", "maxmin", "random", "none"),
+    parser.add_argument("--subsample", default="auto", choices=SUBSAMPLE_CHOICES,
                         help="auto: maxmin landmarks for clouds larger than --n-landmarks; none: exact")
     parser.add_argument("--n-landmarks", type=int, default=None,
                         help="maxmin landmarks per cloud (default: the library default)")
     parser.add_argument("--max-edge-length", type=float, default=None,
                         help="Rips threshold (default: none)")
-    parser.add_argument("--backend", default="giotto-ph",
-                        choices=("giotto-ph", "ripser", "gudhi", "giotto-tda"))
+    parser.add_argument("--backend", default="giotto-ph", choices=BACKENDS,
+                        help="persistence engine (default giotto-ph; the others give the same "
+                             "diagrams)")
     parser.add_argument("--betti", default="auto", choices=("auto", "test", "significant", "scale"),
                         help="auto (default): universal-null test or significance rule, pieces "
                         "from the merge tree; test: the test alone; significant: the rule alone "
@@ -78,22 +84,19 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
     """Build TopologyParams from parsed arguments, with one-line errors for bad values."""
     from tda_nn.analysis.units import TopologyParams
 
-    if args.maxdim < 0 or args.maxdim > 3:
-        raise InputError(f"--maxdim must be between 0 and 3, got {args.maxdim}")
+    check_int(args.maxdim, "--maxdim", 0, MAX_HOMOLOGY_DIM)
     if args.betti == "scale" and args.scale is None:
         raise InputError("--betti scale needs --scale")
     if args.scale is not None and args.scale <= 0:
         raise InputError(f"--scale must be > 0, got {args.scale}")
-    if args.n_landmarks is not None and args.n_landmarks < 2:
-        raise InputError(f"--n-landmarks must be >= 2, got {args.n_landmarks}")
+    if args.n_landmarks is not None:
+        check_int(args.n_landmarks, "--n-landmarks", 2)
     if not 0 < args.alpha < 1:
         raise InputError(f"--alpha must be in (0, 1), got {args.alpha}")
-    if args.stability < 0:
-        raise InputError(f"--stability must be >= 0, got {args.stability}")
-    if args.coeff < 2 or any(args.coeff % p == 0 for p in range(2, args.coeff)) or args.coeff > 255:
+    check_int(args.stability, "--stability", 0)
+    if not is_prime(args.coeff) or args.coeff > 255:
         raise InputError(f"--coeff must be a prime number below 256, got {args.coeff}")
-    if args.min_class_points < 2:
-        raise InputError(f"--min-class-points must be >= 2, got {args.min_class_points}")
+    check_int(args.min_class_points, "--min-class-points", 2)
     metric_params = {}
     if args.n_neighbors is not None:
         if args.metric != "knn_geodesic":

@@ -58,6 +58,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"\ndone in {time.perf_counter() - start:.1f} s; wrote {', '.join(files)}"
               + (f" and {n_figures} figure files under {args.out}/figures/" if n_figures else ""))
         return 0
+    if kind == "text":
+        from tda_nn.pipeline.text_job import run_text_spec
+
+        manifest = run_text_spec(
+            args.spec, args.out, n_jobs=args.n_jobs, scheduler=args.scheduler, progress=progress,
+            overwrite=args.overwrite, log=lambda msg: print(msg, flush=True),
+        )
+        print(f"\ndone in {time.perf_counter() - start:.1f} s; wrote {args.out}/betti.csv "
+              f"({len(manifest['models'])} models)")
+        return 0
     from tda_nn.pipeline.run import run_pipeline
     from tda_nn.pipeline.spec import load_spec
 

@@ -26,6 +26,7 @@ _EXPORTS = {
     "DistanceSpec": "tda_nn.compare.distances",
     "diagram_distance": "tda_nn.compare.distances",
     "pairwise_diagram_distances": "tda_nn.compare.distances",
+    "register_distance": "tda_nn.compare.distances",
     "linear_cka": "tda_nn.compare.cka",
     "r_cross_barcode": "tda_nn.compare.divergence",
     "rtd": "tda_nn.compare.divergence",

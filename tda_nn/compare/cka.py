@@ -98,6 +98,7 @@ def linear_cka(X: object, Y: object) -> float:
     Parameters
     ----------
     X : array-like, shape (n_points, n_features_x)
+        First representation, one row per probe input.
     Y : array-like, shape (n_points, n_features_y)
         Row ``i`` of both is the same probe input; widths may differ.
 

@@ -1,59 +1,89 @@
 """Distances between persistence diagrams: Wasserstein, bottleneck and sliced Wasserstein.
 
-Conventions (recorded in every result through :attr:`DistanceSpec.name`):
-
-- **Wasserstein** of order ``p`` with ground metric ``q`` (the norm used in the plane)::
-
-      W_{p,q}(A, B) = ( min over matchings  sum ||a - m(a)||_q^p )^(1/p)
-
-  where a bar may be matched to its projection on the diagonal. Distances to the diagonal are
-  ``(d - b) / 2`` for ``q = inf`` and ``(d - b) / sqrt(2)`` for ``q = 2``. GUDHI/Hera and
-  giotto-tda use ``q = inf`` (``"linf"``); persim's ``wasserstein`` uses ``q = 2`` (``"l2"``)
-  with ``p = 1``: the two give different numbers for the same diagrams. Computed exactly by an
-  optimal assignment (``scipy.optimize.linear_sum_assignment``).
-- **Bottleneck**: ``max`` instead of the sum (``p = inf``), exact, by binary search over the
-  candidate values with a bipartite matching check (Hopcroft–Karp). Ground metric ``linf`` by
-  default, as GUDHI, Hera and persim.
-- **Sliced Wasserstein** (Carrière, Cuturi & Oudot, ICML 2017): the mean over ``n_directions``
-  equally spaced directions of the half circle of the 1-D Wasserstein distance between the
-  projected diagrams, each augmented with the diagonal projections of the other. Same
-  normalisation as ``persim.sliced_wasserstein`` (mean over directions, not their sum). It bounds
-  the exact distance: ``SW <= 2 W_{1,2}``. Cost ``O(n_directions (n + m) log(n + m))``: use it
-  for large diagrams. ``order`` and ``ground_metric`` do not apply to it.
-
-Padding rows (``birth == death``) are ignored. Infinite deaths: with ``cap`` given they are
-replaced by ``cap`` first. Without ``cap``, essential bars are matched among themselves (as Hera
-and GUDHI do): the distance is ``inf`` when the two diagrams have different numbers of infinite
-bars in the dimension, and otherwise adds the 1-D matching cost of their births. Sliced
-Wasserstein needs finite diagrams: pass ``cap``. Diagrams in the project layout (giotto-tda)
-have no infinite bars: the infinite H0 bar is dropped and other infinite deaths are replaced by
-the threshold.
+Order ``p`` and ground metric ``q`` are explicit and recorded in every result
+(:attr:`DistanceSpec.name`, e.g. ``wasserstein[p=1,q=inf]``): GUDHI/Hera and giotto-tda use
+``q = inf``, persim ``q = 2``. Padding rows are ignored; infinite deaths are capped (``cap``) or
+matched among themselves. Each distance is an entry of a registry (:func:`register_distance`):
+``compute(a, b, spec)`` on two split diagrams and a ``label`` for the table; :data:`METRICS` is
+the live list of names that :class:`DistanceSpec`, compare jobs, ``tda-nn compare --metrics`` and
+compare specs accept. The definitions, conventions and why this is our own code rather than Hera
+or persim (``benchmarks/bench_distances.py``): ``docs/comparing.md``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from tda_nn.checks import check_int
 from tda_nn.compare._diagrams import SplitDiagram, split_diagram
 from tda_nn.errors import InputError
+from tda_nn.registry import Registry
 
-METRICS = ("wasserstein", "bottleneck", "sliced_wasserstein")
 GROUND_METRICS = ("linf", "l2")
 
 __all__ = [
     "GROUND_METRICS",
     "METRICS",
+    "Distance",
     "DistanceSpec",
     "diagram_distance",
     "pairwise_diagram_distances",
+    "register_distance",
 ]
+
+#: ``compute(a, b, spec) -> float`` on two validated one-dimension diagrams
+DistanceFunction = Callable[["SplitDiagram", "SplitDiagram", "DistanceSpec"], float]
+
+
+@dataclass(frozen=True)
+class Distance:
+    """A registered diagram distance.
+
+    Attributes
+    ----------
+    name : str
+    compute : callable
+        ``compute(a, b, spec) -> float``; ``a`` and ``b`` are :class:`SplitDiagram` (finite bars
+        ``(n, 2)`` and sorted essential births), ``spec`` the :class:`DistanceSpec`.
+    label : callable
+        ``label(spec) -> list of str``: the options shown in :attr:`DistanceSpec.name`.
+    """
+
+    name: str
+    compute: DistanceFunction
+    label: Callable[[DistanceSpec], list[str]]
+
+
+_REGISTRY: Registry[Distance] = Registry("metric")
+#: names of the registered diagram distances (a live tuple-like view)
+METRICS = _REGISTRY.view()
+
+
+def register_distance(
+    name: str,
+    compute: DistanceFunction,
+    *,
+    label: Callable[[DistanceSpec], list[str]] | None = None,
+    replace: bool = False,
+) -> Distance:
+    """Make ``name`` a diagram distance of :func:`diagram_distance`, compare jobs and specs.
+
+    Parameters
+    ----------
+    name : str
+    compute : callable
+        ``compute(a, b, spec) -> float`` (see :class:`Distance`).
+    label : callable, optional
+        Options shown in the table label ``name[...]``; default none (the label is ``name``).
+    replace : bool
+        Allow replacing a registered distance.
+    """
+    entry = Distance(name, compute, label or (lambda spec: []))
+    return _REGISTRY.register(name, entry, replace=replace)
 
 
 @dataclass(frozen=True)
@@ -62,7 +92,8 @@ class DistanceSpec:
 
     Parameters
     ----------
-    metric : {"wasserstein", "bottleneck", "sliced_wasserstein"}
+    metric : str
+        A registered distance: ``"wasserstein"``, ``"bottleneck"``, ``"sliced_wasserstein"``...
     order : float
         ``p >= 1``; used by ``"wasserstein"`` only.
     ground_metric : {"linf", "l2"}
@@ -70,7 +101,7 @@ class DistanceSpec:
     n_directions : int
         Number of directions; used by ``"sliced_wasserstein"`` only.
     cap : float, optional
-        Value that replaces infinite deaths (see the module docstring).
+        Value that replaces infinite deaths (see docs/comparing.md).
     """
 
     metric: str = "wasserstein"
@@ -80,8 +111,7 @@ class DistanceSpec:
     cap: float | None = None
 
     def __post_init__(self) -> None:
-        if self.metric not in METRICS:
-            raise InputError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        _REGISTRY.get(self.metric)
         if self.ground_metric not in GROUND_METRICS:
             raise InputError(
                 f"ground_metric must be one of {GROUND_METRICS}, got {self.ground_metric!r}"
@@ -96,25 +126,18 @@ class DistanceSpec:
                 "(order=inf is metric='bottleneck')"
             )
         object.__setattr__(self, "order", order)
-        if int(self.n_directions) != self.n_directions or self.n_directions < 1:
-            raise InputError(f"n_directions must be a positive integer, got {self.n_directions!r}")
-        object.__setattr__(self, "n_directions", int(self.n_directions))
+        n_directions = check_int(self.n_directions, "n_directions", 1, integral_floats=True)
+        object.__setattr__(self, "n_directions", n_directions)
         if self.cap is not None and not math.isfinite(float(self.cap)):
             raise InputError(f"cap must be a finite number, got {self.cap!r}")
 
     @property
     def name(self) -> str:
         """Label for tables, e.g. ``"wasserstein[p=1,q=inf]"`` or ``"bottleneck[q=inf]"``."""
-        q = "inf" if self.ground_metric == "linf" else "2"
-        if self.metric == "wasserstein":
-            params = [f"p={self.order:g}", f"q={q}"]
-        elif self.metric == "bottleneck":
-            params = [f"q={q}"]
-        else:
-            params = [f"directions={self.n_directions}"]
+        params = _REGISTRY.get(self.metric).label(self)
         if self.cap is not None:
             params.append(f"cap={float(self.cap):g}")
-        return f"{self.metric}[{','.join(params)}]"
+        return f"{self.metric}[{','.join(params)}]" if params else self.metric
 
 
 def diagram_distance(
@@ -135,7 +158,9 @@ def diagram_distance(
     d1, d2 : array-like, shape (n_bars, 3), (1, n_bars, 3) or (n_bars, 2)
         Rows ``(birth, death, dim)`` (giotto-tda layout, padding rows ``birth == death`` are
         ignored) or ``(birth, death)`` of a single dimension.
-    metric : {"wasserstein", "bottleneck", "sliced_wasserstein"}
+    metric : str
+        A registered distance (:data:`METRICS`): ``"wasserstein"``, ``"bottleneck"``,
+        ``"sliced_wasserstein"``.
     homology_dim : int, optional
         Dimension compared; required when a 3-column diagram holds several dimensions.
     order : float
@@ -145,7 +170,7 @@ def diagram_distance(
     n_directions : int
         Directions of the sliced Wasserstein distance.
     cap : float, optional
-        Replace infinite deaths by ``cap``; otherwise see the module docstring.
+        Replace infinite deaths by ``cap``; otherwise see docs/comparing.md.
 
     Returns
     -------
@@ -182,6 +207,7 @@ def pairwise_diagram_distances(
     Parameters
     ----------
     X : array-like, shape (n_clouds_x, n_features, 3), or a sequence of (n_bars, 3) arrays
+        The diagrams of the rows.
     Y : same as ``X``, optional
         When omitted, distances within ``X`` (a symmetric matrix with a zero diagonal, each pair
         computed once).
@@ -232,20 +258,37 @@ def split_distances(
 
 def split_distance(a: SplitDiagram, b: SplitDiagram, spec: DistanceSpec) -> float:
     """Distance between two validated diagrams (see :func:`split_diagram`)."""
-    if spec.metric == "sliced_wasserstein":
-        if a.essential.size or b.essential.size:
-            raise InputError("sliced_wasserstein needs finite deaths: pass cap=<value>")
-        return _sliced_wasserstein(a.finite, b.finite, spec.n_directions)
+    return float(_REGISTRY.get(spec.metric).compute(a, b, spec))
+
+
+def _q(spec: DistanceSpec) -> float:
+    return math.inf if spec.ground_metric == "linf" else 2.0
+
+
+def _q_label(spec: DistanceSpec) -> str:
+    return "q=inf" if spec.ground_metric == "linf" else "q=2"
+
+
+def _wasserstein(a: SplitDiagram, b: SplitDiagram, spec: DistanceSpec) -> float:
     if a.essential.size != b.essential.size:
         return math.inf
-    q = math.inf if spec.ground_metric == "linf" else 2.0
-    gaps = np.abs(a.essential - b.essential)
-    if spec.metric == "bottleneck":
-        finite = _bottleneck(a.finite, b.finite, q)
-        return float(max(finite, gaps.max(initial=0.0)))
     p = spec.order
-    total = _wasserstein_cost(a.finite, b.finite, p, q) + float(np.sum(gaps**p))
+    gaps = np.abs(a.essential - b.essential)
+    total = _wasserstein_cost(a.finite, b.finite, p, _q(spec)) + float(np.sum(gaps**p))
     return float(total ** (1.0 / p))
+
+
+def _bottleneck_split(a: SplitDiagram, b: SplitDiagram, spec: DistanceSpec) -> float:
+    if a.essential.size != b.essential.size:
+        return math.inf
+    gaps = np.abs(a.essential - b.essential)
+    return float(max(_bottleneck(a.finite, b.finite, _q(spec)), gaps.max(initial=0.0)))
+
+
+def _sliced(a: SplitDiagram, b: SplitDiagram, spec: DistanceSpec) -> float:
+    if a.essential.size or b.essential.size:
+        raise InputError("sliced_wasserstein needs finite deaths: pass cap=<value>")
+    return _sliced_wasserstein(a.finite, b.finite, spec.n_directions)
 
 
 def _chunk(pairs: list[tuple[SplitDiagram, SplitDiagram]], spec: DistanceSpec) -> list[float]:
@@ -296,6 +339,8 @@ def _wasserstein_cost(a: np.ndarray, b: np.ndarray, p: float, q: float) -> float
     ``c(x, diag)``; the total adds ``sum_y c(y, diag)``. It is recomputed from the matching
     with non-negative terms only, so identical diagrams give exactly 0.
     """
+    from scipy.optimize import linear_sum_assignment
+
     if len(a) > len(b):
         a, b = b, a
     n, m = len(a), len(b)
@@ -350,6 +395,9 @@ def _bottleneck(a: np.ndarray, b: np.ndarray, q: float) -> float:
 def _admits_matching(
     cross: np.ndarray, diag_a: np.ndarray, diag_b: np.ndarray, t: float
 ) -> bool:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
     heavy_a = diag_a > t
     heavy_b = diag_b > t
     for graph in (cross[heavy_a] <= t, (cross[:, heavy_b] <= t).T):
@@ -377,3 +425,10 @@ def _sliced_wasserstein(a: np.ndarray, b: np.ndarray, n_directions: int) -> floa
     left = np.sort(np.concatenate([proj_a, mid_b]), axis=0)
     right = np.sort(np.concatenate([proj_b, mid_a]), axis=0)
     return float(np.abs(left - right).sum(axis=0).mean())
+
+
+register_distance("wasserstein", _wasserstein,
+                  label=lambda spec: [f"p={spec.order:g}", _q_label(spec)])
+register_distance("bottleneck", _bottleneck_split, label=lambda spec: [_q_label(spec)])
+register_distance("sliced_wasserstein", _sliced,
+                  label=lambda spec: [f"directions={spec.n_directions}"])

@@ -1,25 +1,9 @@
 """Representation Topology Divergence (RTD; Barannikov, Trofimov, Balabin, Burnaev, ICML 2022).
 
-Two representations ``X`` (n, d1) and ``Y`` (n, d2) of the same probe inputs are compared through
-their pairwise-distance matrices ``r1`` (of ``X``) and ``r2`` (of ``Y``), each divided by its
-``quantile`` (0.9 by default; taken over all ``n²`` entries, the zero diagonal included, as in the
-authors' code). The R-Cross-Barcode is the persistence barcode of the ``2n × 2n`` distance matrix::
-
-    [[0,  r1^T          ],
-     [r1, min(r1, r2)   ]]
-
-(entries below ``1e-6 ×`` the mean of ``r1`` are set to 0, as in the authors' code). Its bars in
-dimension ``homology_dim`` (1 by default) record the clusters / cycles that ``X`` and ``Y`` do not
-share. ``RTD(X, Y)`` is the sum of their lengths; the reported value is symmetrised,
-``(RTD(X, Y) + RTD(Y, X)) / 2``, and averaged over ``n_trials`` random draws of ``n_samples``
-paired rows (the same rows of ``X`` and ``Y``). It is 0 when the two clouds have the same
-distances up to a common scale (e.g. ``Y`` a rotated, translated, scaled copy of ``X``).
-
-Persistence is computed with giotto-ph (``ripser_parallel``, precomputed metric, float32). Cost:
-one barcode of ``2 n_samples`` points per direction and trial; with the defaults (500 samples,
-10 trials) about 20 s per pair of layers on one core (measured: 2 s per trial, 2-core AMD EPYC):
-reduce ``n_samples`` or ``n_trials`` for large layer × layer matrices (cost grows roughly as
-``n_samples**3``).
+:func:`r_cross_barcode` is the barcode of the ``2n × 2n`` matrix built from the quantile-scaled
+distance matrices of two representations of the same probe inputs; :func:`rtd` sums its bar
+lengths, symmetrised and averaged over random draws of paired rows. Definition and cost:
+``docs/comparing.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +12,7 @@ import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from sklearn.utils import check_random_state
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = ["r_cross_barcode", "rtd"]
@@ -47,6 +32,7 @@ def r_cross_barcode(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features_x)
+        First representation, one row per probe input.
     Y : array-like, shape (n_points, n_features_y)
         Row ``i`` of both is the same probe input.
     quantile : float
@@ -86,6 +72,7 @@ def rtd(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features_x)
+        First representation, one row per probe input.
     Y : array-like, shape (n_points, n_features_y)
         Row ``i`` of both is the same probe input.
     n_samples : int
@@ -151,8 +138,7 @@ def _check_pair(X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
 def _check_options(quantile: float, homology_dim: int) -> None:
     if not 0 < float(quantile) <= 1:
         raise InputError(f"quantile must be in (0, 1], got {quantile}")
-    if int(homology_dim) != homology_dim or homology_dim < 0:
-        raise InputError(f"homology_dim must be a non-negative integer, got {homology_dim}")
+    check_int(homology_dim, "homology_dim", 0, integral_floats=True)
 
 
 def _normalised(cloud: np.ndarray, metric: str, quantile: float, name: str) -> np.ndarray:

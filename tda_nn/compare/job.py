@@ -1,83 +1,12 @@
 """The comparison job behind ``tda-nn compare`` and the ``kind: compare`` pipeline spec.
 
-Inputs and models
------------------
-Each input is one of:
+:func:`compare_job` reads run directories, run stores, persistence outputs or saved activations
+(models ``<architecture>_seed<k>``), computes layer × layer diagram distances, linear CKA and
+optionally RTD, sets each architecture difference against a null of seeds or bootstrap resamples,
+and writes ``distances.csv``, ``null.csv``, ``summary.csv``, ``diagrams.npz``, ``figures/`` and
+``manifest.json``. What is compared, against what, and why: ``docs/comparing.md``.
 
-- a run directory of ``tda-nn run``: every training run ``<model>_seed<k>`` in it is a model;
-  the stored diagrams (``diagrams.npz``, rows ``class == "all"`` of ``topology.csv``) are
-  reused and the activations are read from the run stores;
-- a run store (written by :class:`~tda_nn.training.TopologyTracker`): one model;
-- an output directory of ``tda-nn persistence`` on saved activations or on a store: one model,
-  its stored diagrams reused;
-- saved activations (any format :func:`tda_nn.io.load_activations` reads): one model named
-  after the file stem.
-
-A model named ``<name>_seed<k>`` (run ids, or file stems such as ``minilm_random_seed0``)
-belongs to the *architecture* ``<name>`` with seed ``k``; any other name is an architecture of
-its own with one seed. Names repeated across inputs are made unique: the models of a second
-run directory with the same run ids get its directory name as a prefix (``runB/relu_mlp_seed0``,
-architecture ``runB/relu_mlp``), a repeated file gets a suffix (``acts_2``). Stored diagrams are reused only when they were computed with the same
-persistence parameters as the job (metric, landmarks, threshold, backend, coefficients, seed,
-and every asked homology dimension); otherwise diagrams are computed with
-:func:`tda_nn.homology.compute_persistence` on all probe points (default maxmin landmarks), so
-every diagram compared was made the same way. Every model compared must have been probed with
-the same inputs: same number of probe points, the same labels where both carry labels, and the
-same data description where both run stores recorded one.
-
-What is compared
-----------------
-Architectures are compared in pairs (all pairs by default, or the ``comparisons`` asked). For a
-pair with common seeds, seed ``k`` of one is compared with seed ``k`` of the other; otherwise
-every model of one with every model of the other. One architecture alone is compared with
-itself (its seeds with each other; a single model layer × layer with itself). For each pair of
-models: the full layer × layer matrix of every diagram distance (Wasserstein of order ``order``
-and bottleneck, ground metric ``ground_metric``) per homology dimension (on diagrams divided by
-their cloud's RMS radius with ``normalize="rms"``, so that scale differences do not count), the linear CKA matrix
-(metric ``"1-linear_cka"``, ``homology_dim = -1``) and, with ``rtd=True``, RTD on the aligned
-layer pairs (costly; cheap defaults of 200 points and 3 trials).
-
-Statistical honesty
--------------------
-The *aligned* layer pairs are each layer of A with the layer of B at the nearest relative depth
-(``align="relative_depth"``), or every pair (``align="all"``). The statistic of a model pair is
-the mean distance over its aligned pairs; ``summary.csv`` has, per architecture pair, homology
-dimension and metric, that statistic averaged over the model pairs, against a null sample of
-the *same* statistic between two models that differ only by chance:
-
-- ``seeds``: two seeds of one architecture (every pair of its seeds), the architecture's layers
-  aligned with themselves;
-- ``bootstrap`` (an architecture with one seed): the model on one resample of the probe
-  points against the same model on another, independent resample (with replacement, the same
-  rows for every layer), ``n_bootstrap`` times; each resample's diagrams are computed like the
-  originals (landmarks keep it cheap: ``2 n_bootstrap`` diagrams per layer). Two resamples are
-  compared with each other rather than with the full cloud because a resample holds only ~63 %
-  distinct points: against the full cloud, the missing points' H0 bars alone make a large
-  Wasserstein distance (measured on MiniLM layers of 120 sentences: about 10 times the
-  resample-to-resample distance). Resamples are sparser than the full cloud, so this null is
-  still somewhat wide (conservative). CKA and RTD have no bootstrap null (a representation
-  against a resample of itself is not defined row by row): their rows say
-  ``null_kind = "none"``.
-
-``null="auto"`` uses seeds where an architecture has at least two and the bootstrap otherwise;
-the null of a pair pools the null samples of both architectures, and ``null_kind`` says which
-were used (``"seeds"``, ``"bootstrap"``, ``"seeds+bootstrap"`` or ``"none"``). The columns
-``null_n, null_median, null_mean, null_std, z_score, p_value, ratio_to_null_median`` are those of
-:func:`tda_nn.compare.compare_to_null` (one-sided empirical p-value, never below
-``1 / (null_n + 1)``: two seeds give a p-value of at least 1/3, honestly).
-
-Outputs (``OUT/``)
-------------------
-``distances.csv`` (``model_a, layer_a, model_b, layer_b, homology_dim, metric, distance``),
-``null.csv`` (the null distances, with ``group, null_kind, replicate``), ``summary.csv``,
-``diagrams.npz`` (every diagram compared, keyed ``<model>__l<index>-<layer>``), ``figures/``
-(per architecture pair: layer × layer heatmaps of every metric, side-by-side barcodes and
-persistence diagrams of chosen layers, PNG and SVG) and ``manifest.json`` (``status`` "running",
-then "complete" written last).
-
-Modules
--------
-:mod:`~tda_nn.compare.options` (parameters), :mod:`~tda_nn.compare.sources` (inputs),
+Modules: :mod:`~tda_nn.compare.options` (parameters), :mod:`~tda_nn.compare.sources` (inputs),
 :mod:`~tda_nn.compare.diagram_tasks` (diagrams stored or computed),
 :mod:`~tda_nn.compare.comparison` (tables, nulls, summary), :mod:`~tda_nn.compare.outputs` and
 :mod:`~tda_nn.compare.figures` (files), :mod:`~tda_nn.compare.manifest` (``manifest.json``),
@@ -188,12 +117,15 @@ def compare_job(
     Parameters
     ----------
     inputs : sequence of path
-        Run directories, run stores, persistence outputs or saved activations (module docstring).
+        Run directories, run stores, persistence outputs or saved activations (see docs/comparing.md).
     out_dir : path
+        Output directory (empty, or written by tda-nn).
     step : int, "first" or "last"
         Training step compared for run directories and stores.
     homology_dims : sequence of int
+        Homology dimensions compared.
     metrics : sequence of {"wasserstein", "bottleneck", "sliced_wasserstein"}
+        Diagram distances (see docs/comparing.md).
     order : float
         Wasserstein order ``p``.
     ground_metric : {"linf", "l2"}
@@ -202,9 +134,14 @@ def compare_job(
         Add linear CKA (metric ``"1-linear_cka"``), the non-topological baseline.
     rtd : bool
         Add RTD on the aligned layer pairs (``rtd_samples`` points, ``rtd_trials`` draws).
+    rtd_samples : int
+        Points drawn from each pair of clouds per RTD trial.
+    rtd_trials : int
+        RTD draws per layer pair (the table keeps their mean).
     align : {"relative_depth", "all"}
         Layer pairs the summary averages over.
     null : {"auto", "seeds", "bootstrap", "none"}
+        What each difference is set against; ``"auto"``: seeds where an architecture has two or more, else bootstrap.
     n_bootstrap : int
         Resamples per model for a bootstrap null.
     n_landmarks : int, optional
@@ -224,11 +161,13 @@ def compare_job(
         Layers of the first model of each pair drawn side by side with their aligned partners
         (names, positions, "first", "middle", "last"); default first, middle and last.
     figures : bool
+        Write the heatmaps, barcodes and diagrams under ``figures/``.
     n_jobs : int, optional
         Local processes (joblib; -1: all cores).
     progress : bool
         Accepted for symmetry with the other jobs; progress goes to ``log``.
     log : callable, optional
+        Called with each one-line progress message; None: quiet.
 
     Returns
     -------

@@ -1,23 +1,9 @@
 """Cross-model layer × layer tables: diagram distances, linear CKA and RTD.
 
-Every function returns a tidy :class:`pandas.DataFrame` with one row per (layer of model A,
-layer of model B, homology dimension) and the columns, in this order::
-
-    model_a, layer_a, model_b, layer_b, homology_dim, metric, distance, depth_a, depth_b
-
-- ``metric`` names the measure with its parameters (e.g. ``"wasserstein[p=1,q=inf]"``,
-  ``"1-linear_cka"``, ``"rtd[samples=500,trials=10,quantile=0.9]"``).
-- ``distance`` is always a dissimilarity (0 for identical inputs). For CKA it is ``1 - CKA``;
-  CKA itself is in the extra column ``similarity``, and ``homology_dim`` is ``-1`` (CKA is not
-  topological).
-- ``depth_a``/``depth_b`` are relative depths ``i / (n_layers - 1)`` (0 for a single layer), in
-  the order the layers are given (dict order, or list position).
-
-Layers are given as a mapping ``{layer name: diagram or point cloud}`` (dict order = depth
-order) or a sequence (names ``"0"``, ``"1"``, ...). Both models must be probed with the same
-inputs, in the same order, for CKA and RTD (checked: same number of rows). With
-``diagrams_b``/``clouds_b`` omitted, a model is compared with itself and each unordered pair is
-computed once (both orientations are written).
+Every function returns a tidy :class:`pandas.DataFrame` with the columns
+``model_a, layer_a, model_b, layer_b, homology_dim, metric, distance, depth_a, depth_b``
+(``distance`` always a dissimilarity; CKA as ``1 - CKA`` with ``homology_dim = -1``). Layers are
+a mapping ``{name: diagram or cloud}`` in depth order, or a sequence. See ``docs/comparing.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tda_nn.checks import check_homology_dimensions
 from tda_nn.compare._diagrams import diagram_dimensions, split_diagram
 from tda_nn.compare.cka import center, cka_many
 from tda_nn.compare.distances import DistanceSpec, _n_jobs, split_distances
@@ -51,7 +38,17 @@ __all__ = [
 
 
 def relative_depth(n_layers: int) -> np.ndarray:
-    """Relative depths ``i / (n_layers - 1)`` of ``n_layers`` layers; ``[0.0]`` for one layer."""
+    """Relative depths ``i / (n_layers - 1)`` of ``n_layers`` layers; ``[0.0]`` for one layer.
+
+    Parameters
+    ----------
+    n_layers : int
+        Number of layers (at least 1).
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_layers,)
+    """
     if int(n_layers) < 1:
         raise InputError(f"n_layers must be >= 1, got {n_layers}")
     if n_layers == 1:
@@ -219,7 +216,7 @@ def rtd_matrix(
     """RTD between every layer of model A and every layer of model B.
 
     Every pair uses the same random draws of probe rows (one seed drawn from ``random_state``),
-    so the entries are comparable. RTD is costly (see :mod:`tda_nn.compare.divergence`): with
+    so the entries are comparable. RTD is costly (see docs/comparing.md): with
     ``n_samples=500, n_trials=10`` about 20 s per pair on one core.
 
     Parameters
@@ -308,10 +305,7 @@ def _homology_dims(
     homology_dims: Iterable[int] | None, layers_a: dict[Any, object], layers_b: dict[Any, object]
 ) -> list[int]:
     if homology_dims is not None:
-        dims = sorted({int(d) for d in homology_dims})
-        if not dims or dims[0] < 0:
-            raise InputError(f"homology_dims must be non-negative integers, got {dims}")
-        return dims
+        return list(check_homology_dimensions(homology_dims, "homology_dims"))
     found: set[int] = set()
     for group, layers in (("a", layers_a), ("b", layers_b)):
         for layer, diagram in layers.items():

@@ -1,18 +1,9 @@
 """Null distributions: is a difference between models larger than seed or sampling noise?
 
-Two sources of "no real difference":
-
-- **Seeds** (:func:`seed_null`): runs of the *same* architecture trained from different seeds;
-  the distances between them (same layer against same layer by default) are what a difference
-  between architectures must beat.
-- **Bootstrap** (:func:`bootstrap_null`): one representation, its probe points resampled (with
-  replacement by default); the distance between the diagram of the full cloud and that of each
-  resample measures how much the diagram moves by sampling alone (Fasy et al., Ann. Statist.
-  2014). Resampling with replacement duplicates ~37 % of the points, which shifts the diagram a
-  little: the null is conservative (wider) rather than optimistic.
-
-:func:`compare_to_null` reports one observed value against a null sample, and
-:func:`against_null` does it for every row of a table.
+:func:`seed_null` (runs of one architecture from different seeds) and :func:`bootstrap_null`
+(one representation, its probe points resampled); :func:`compare_to_null` reports one observed
+value against a null sample, :func:`against_null` every row of a table. How the comparison job
+uses them: ``docs/comparing.md``.
 """
 
 from __future__ import annotations
@@ -73,6 +64,7 @@ def compare_to_null(observed: float, null: object) -> NullComparison:
     Parameters
     ----------
     observed : float
+        The observed statistic.
     null : array-like, shape (n_null,)
         Null distances; NaN values are dropped.
 
@@ -216,6 +208,7 @@ def bootstrap_null(
     Parameters
     ----------
     cloud : array-like, shape (n_points, n_features)
+        One representation of the probe points.
     diagram_fn : callable
         ``diagram_fn(points) -> diagram`` of shape (n_bars, 3) or (1, n_bars, 3), giotto-tda
         layout (e.g. a wrapper of :func:`tda_nn.homology.compute_persistence`). It must be
@@ -223,6 +216,7 @@ def bootstrap_null(
     n_bootstrap : int
         Number of resamples.
     homology_dims : iterable of int
+        Dimensions whose diagrams are compared.
     metric, order, ground_metric, n_directions, cap
         As in :func:`tda_nn.compare.diagram_distance`.
     replace : bool
@@ -231,6 +225,7 @@ def bootstrap_null(
     sample_size : int, optional
         Points per resample; default ``n_points``.
     random_state : int, RandomState or None
+        Seeds the resamples.
     n_jobs : int, optional
         Parallel jobs for the diagrams (joblib); ``None`` means 1.
 

@@ -37,6 +37,7 @@ __all__ = ["load_compare_spec", "run_compare_spec"]
 
 
 def _schema() -> tuple[Any, Any, Any]:
+    from tda_nn.checks import dims_problem
     from tda_nn.pipeline.schema import Field, Section, int_list, non_negative, positive
 
     def step_check(value: Any) -> str | None:
@@ -52,7 +53,7 @@ def _schema() -> tuple[Any, Any, Any]:
         return None if value >= 1 else f"must be >= 1, got {value!r}"
 
     def dims_check(value: Any) -> str | None:
-        return int_list(0)(value) or (None if value else "must list at least one dimension")
+        return dims_problem(value, distinct=False)
 
     def at_least_two(value: Any) -> str | None:
         return None if value >= 2 else f"must be >= 2, got {value!r}"
@@ -329,6 +330,7 @@ def run_compare_spec(
     spec : path or mapping
         A ``kind: compare`` spec (see :func:`load_compare_spec`).
     out_dir : path
+        Output directory of the whole spec.
     n_jobs, scheduler : optional
         Override the spec's ``execution`` (``scheduler`` applies to the training run's
         persistence phase).
@@ -337,6 +339,7 @@ def run_compare_spec(
     overwrite : bool
         Replace outputs of a different spec.
     log : callable
+        Called with each one-line progress message.
     """
     from tda_nn.pipeline.run import run_pipeline
 

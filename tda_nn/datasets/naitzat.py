@@ -1,52 +1,10 @@
 """The three synthetic data sets of Naitzat, Zhitnikov & Lim, "Topology of Deep Neural Networks"
-(JMLR 21(184), 2020), built as in the authors' public code (``topnn/topnn_framework``:
-``raw_circles_generator.py``, ``raw_rings_generator.py``, ``raw_spheres_generation.py``).
+(JMLR 21(184), 2020), built as in the authors' public code.
 
-Each generator returns ``(X, y, info)``: ``X`` float32 ``(n, d)``, ``y`` int64 ``(n,)`` in
-``{0, 1}`` and ``info`` a dict with the known Betti numbers of each class,
-``info["betti"][label] = (beta0, beta1, beta2)``, plus ``class_names``, ``description`` and the
-parameters used.
-
-D-I (``d1``, 2-D)
-    The grid ``np.arange(-10, 10, step)^2`` (``step = 0.19``); nine disk centres, the origin and
-    eight points on the circle of radius 7 at multiples of 45 degrees. Points closer than
-    ``radius = 1.3`` to a centre get label 1 (class a, nine disks: beta = (9, 0, 0)); points in the
-    margin ring ``radius <= dist < radius + margin`` (``margin = 0.5``) are removed; all others get
-    label 0 (class b, the square with nine holes of radius 1.8: beta = (1, 9, 0)). Label 1 is the
-    class the authors' one-hot encoding puts in column 1. ``noise`` adds Gaussian jitter to the
-    grid before labelling (the authors' ``random=True`` uses 0.02).
-
-D-II (``d2``, 3-D)
-    Nine units, at the origin and the eight corners ``(+-3, +-3, +-3)``. A unit is two linked
-    solid tori: each torus is the union of two noisy circles of radii 2.5 and 2.2 (evenly spaced
-    angles; every coordinate perturbed by uniform noise in ``[-0.7, 0.7]``), one torus in the
-    xy-plane shifted by ``(2.2, 0, 0)``, the other in the xz-plane through it. The two tori of a
-    unit carry different labels (which one is label 0 alternates between units as in the
-    authors' code). Coordinates are then divided column-wise by their maximum absolute value
-    (scikit-learn's ``MaxAbsScaler``, as the authors do). Each class: nine solid tori,
-    beta = (9, 9, 0) as intended by the authors.
-
-    Caveat, measured on this construction: with the authors' spacing ``offset = 3`` the tori of
-    neighbouring units interpenetrate (same-class tori of different units come within ~0.02 of
-    each other before scaling, their cores are 0.9 apart for tubes of half-width 0.7), so a
-    class is *not* nine disjoint tori and a Rips computation finds fewer components. From
-    ``offset = 5`` on, same-class tori of different units are at least 1.5 apart and the
-    persistence of each class shows beta = (9, 9) (checked with ripser.py).
-    ``info["min_gap_same_class"]`` reports the smallest distance, in the returned coordinates,
-    between two same-class tori of different units.
-
-D-III (``d3``, 3-D)
-    Nine units at the origin and the cube corners ``(+-3, +-3, +-3)``. A unit holds five
-    Fibonacci-sampled spheres: radii 1 and 1.05 (label 0, class a; together one thick sphere) and
-    radii 2 and 2.05 (label 1, class b) around an inner object of radius 0.5, also label 1.
-    The authors sample the inner object with the same Fibonacci routine, i.e. as a *sphere*
-    (surface), and so does the default ``inner="sphere"``: class b is then 18 disjoint spheres,
-    beta = (18, 0, 18). ``inner="ball"`` fills it instead (uniform points in the ball), giving
-    beta = (18, 0, 9). Class a: nine spheres, beta = (9, 0, 9). Column-wise max-abs scaling as in
-    D-II.
-
-The Betti numbers hold at the scales between the sampling gaps and the distances between
-components; they are those of the shapes the points sample, not of a particular complex.
+:func:`d1` (2-D: nine disks against the square with nine holes), :func:`d2` (3-D: linked solid
+tori) and :func:`d3` (3-D: nested spheres) each return ``(X, y, info)`` with the known Betti
+numbers of each class in ``info["betti"]``. The constructions, and the D-II spacing caveat:
+``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -258,6 +216,7 @@ def d2(
     scale : bool, default True
         Divide each column by its maximum absolute value (as the authors do).
     random_state : int, Generator or None
+        Seeds the noise of the tori.
 
     Returns
     -------
@@ -335,7 +294,9 @@ def fibonacci_sphere(m: int, radius: float = 1.0, rotation: float = 1.0) -> np.n
     Parameters
     ----------
     m : int
+        Number of points.
     radius : float
+        Radius of the sphere.
     rotation : float
         Index offset of the spiral (the authors draw it at random for one sphere, 1 otherwise).
 

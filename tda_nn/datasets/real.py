@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -106,6 +107,7 @@ def mnist1d(
     train_split : float, default 0.8
         Fraction in the training part.
     random_state : int, default 42
+        Seed of the MNIST-1D generator (``seed`` of its settings).
     **overrides
         Other ``mnist1d.data.get_dataset_args`` fields (e.g. ``iid_noise_scale``,
         ``final_seq_length``); ``url`` is refused.
@@ -115,8 +117,7 @@ def mnist1d(
     TrainTestSplit
         ``X_train`` float32 (n_train, 40), ``y_train`` int64 in 0..9, ``X_test``, ``y_test``.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer) or n_samples < 20:
-        raise InputError(f"n_samples: expected an integer >= 20, got {n_samples!r}")
+    check_int(n_samples, "n_samples", 20)
     try:
         train_split = float(train_split)
     except (TypeError, ValueError):

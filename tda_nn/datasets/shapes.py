@@ -1,23 +1,10 @@
 """Point clouds sampled from shapes whose Betti numbers are known.
 
-Every generator returns a ``(n_points, native_dim)`` float64 array sampled (uniformly with respect
-to length or area, so that no part of a shape is much sparser than the rest) from a shape, with
-optional isotropic Gaussian noise of standard deviation ``noise`` added in the shape's native
-coordinates. :func:`embed` then places a cloud in a higher ambient dimension by a random orthogonal
-map, which preserves every pairwise distance, so the persistence diagram of an embedded cloud is
-the one of the native cloud: only the cost of the computation changes (plus, if asked, isotropic
-noise in the ambient space, which does change distances).
-
-Unit sizes are chosen so that the features are well separated from each other at these
-densities: circles and spheres of radius 1; gaps of at least 1 between disjoint pieces; a torus
-with radii ``R = 2, r = 1``. Measured with the default 300 maxmin landmarks (noise 0.05, 600 to
-3,000 points, three seeds): ``R = 2, r = 1`` gives (1, 2, 1) every time, while ``(R, r) = (2,
-0.7), (2, 0.5), (3, 1), (1.5, 1)`` usually lose one loop (the tube, or for the fat torus the
-small central hole, is then only one or two landmark spacings across); 600 to 1,000 landmarks
-recover their H1 (two loops in 11 of 12 and 12 of 12 runs).
-
-``SHAPES`` maps a name to ``(generator, betti)`` where ``generator(n, noise=..., random_state=...)``
-returns the cloud and ``betti = (beta_0, beta_1, beta_2)`` are the true Betti numbers.
+``SHAPES`` maps a name to ``(generator, betti)``; every generator returns a
+``(n_points, native_dim)`` float64 cloud sampled uniformly with respect to length or area, with
+optional Gaussian noise, and :func:`embed` places it in a higher ambient dimension by a random
+orthogonal map (distances, and so diagrams, unchanged). Unit sizes and why:
+``docs/concepts.md`` (Shapes with known Betti numbers).
 """
 
 from __future__ import annotations
@@ -26,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -53,9 +41,7 @@ def _rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def _check_n(n: int, minimum: int = 1) -> int:
-    if int(n) != n or n < minimum:
-        raise InputError(f"n must be an integer >= {minimum}, got {n!r}")
-    return int(n)
+    return check_int(n, "n", minimum, integral_floats=True)
 
 
 def _add_noise(X: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
@@ -126,7 +112,7 @@ def torus(
     R, r : float
         Distance from the centre of the tube to the centre of the torus, and tube radius
         (``R > r > 0``). The default aspect ratio ``r / R = 0.5`` is one at which the 2-dimensional
-        void is recovered from a few hundred landmarks; see the module docstring.
+        void is recovered from a few hundred landmarks; see docs/concepts.md.
 
     Returns
     -------
@@ -227,8 +213,7 @@ def wedge_of_circles(
     -------
     X : ndarray of shape (n, max(k, 3))
     """
-    if int(k) != k or k < 1:
-        raise InputError(f"k must be a positive integer, got {k!r}")
+    check_int(k, "k", 1, integral_floats=True)
     n = _check_n(n, k)
     rng = _rng(random_state)
     d = max(int(k), 3)
@@ -313,12 +298,14 @@ def embed(
     Parameters
     ----------
     X : ndarray of shape (n_points, native_dim)
+        A cloud in its native coordinates.
     ambient_dim : int
         At least ``native_dim``.
     noise : float
         Standard deviation of isotropic Gaussian noise added in the ambient space after the map
         (0 keeps every pairwise distance of ``X``).
     random_state : int, Generator or None
+        Seeds the orthogonal map (and the ambient noise).
 
     Returns
     -------

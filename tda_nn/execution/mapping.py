@@ -31,7 +31,9 @@ def map_ordered(fn: Callable[[Any], Any], tasks: Iterable[Any], *, scheduler: An
     Parameters
     ----------
     fn : picklable callable
+        ``fn(task) -> result``, a pure function of its task.
     tasks : iterable of picklable objects
+        The tasks, in the order their results are yielded.
     scheduler : str, distributed.Client or distributed.LocalCluster
         A scheduler address, a client, or a cluster (a client is opened on it).
     """

@@ -27,7 +27,19 @@ from tda_nn.errors import ExecutionError, InputError, TdaNnError
 
 @dataclass
 class RunSummary:
-    """What a run did: how many units, on which engine, and how long it took."""
+    """What a run did: how many units, on which engine, and how long it took.
+
+    Parameters
+    ----------
+    n_units : int
+        Units run.
+    engine : {"serial", "joblib", "dask"}
+        Where they ran.
+    seconds : float
+        Wall time of the run.
+    n_workers : int
+        Processes (joblib) or Dask workers used; 1 in-process.
+    """
 
     n_units: int
     engine: str
@@ -52,12 +64,15 @@ def run_units(
     fn : callable
         ``fn(unit) -> result``; picklable (a module-level function or a ``functools.partial`` of one).
     units : sequence, length n_units
+        The units of work (picklable).
     n_jobs : int or None
         Local processes for joblib (``None`` or 1: in-process; -1: all cores).
     scheduler : str, distributed.Client, distributed.LocalCluster or None
         A Dask scheduler address or client; ``None`` runs locally.
     progress : bool
         Show a progress bar (tqdm) on a terminal.
+    desc : str
+        Label of the progress bar.
     connect_timeout : float
         Seconds to wait for a Dask scheduler given by address.
 

@@ -1,28 +1,12 @@
 """The findings of Naitzat et al. (2020) and the competing measures, as tidy results with uncertainty.
 
 Every function takes the tables of :mod:`tda_nn.experiments.tables` and returns a DataFrame of
-estimates. Uncertainty is over training runs (seeds): the mean over runs with a 95% interval of
-the method :data:`tda_nn.experiments.rules.INTERVAL` (the t interval, chosen by the coverage
-simulation of :mod:`tda_nn.experiments.stats`), reported as ``estimate, ci_low, ci_high, n``
-(``n`` = runs) and ``method``. A per-run quantity is computed first, so classes and layers of one
-run never count as independent samples. Tested quantities (differences: paired where one run
-gives both values, Welch between groups of runs) also carry ``p_value`` (t test of 0) and
-``p_adjusted`` (corrected across the cases of the claim, :func:`rules.correct_within_claims`);
-the other rows leave them NaN. Only runs that reached their target training accuracy enter.
-
-Definitions (per run, at its last captured step unless said otherwise; ``C(p)`` is the mean over
-the class clouds, split by predicted label, of ``beta_0 + beta_1 + beta_2`` at relative depth
-``p``; the input is ``p = 0`` and the last captured layer ``p = 1``; the thresholds are constants
-of :mod:`tda_nn.experiments.rules`):
-
-- **remaining complexity** ``r(p) = (C(p) - 1) / (C(0) - 1)``: 1 at the input, 0 when every class
-  is a single contractible piece (NaN when ``C(0) <= 1``: nothing to simplify);
-- **area** ``A = integral of r over [0, 1]`` (trapezoids over the captured layers): small when the
-  reduction happens early; **half depth**: the first ``p`` with ``r(p) <= REMAINING_HALF``;
-- **reduction centroid** ``sum_i p_i d_i / sum_i d_i`` with ``d_i = max(C(p_{i-1}) - C(p_i), 0)``:
-  where in depth the reduction happens (1 = all in the last layer); **end share**: the share of
-  ``sum d_i`` at ``p_i > END_DEPTH``; **contributing layers**: how many ``d_i`` carry at least
-  ``CONTRIBUTING_SHARE`` of it.
+estimates :data:`COLUMNS`: the mean over training runs of a per-run quantity with a 95% interval
+of the method :data:`tda_nn.experiments.rules.INTERVAL`; tested differences (paired where one
+run gives both values, Welch between groups of runs) carry ``p_value`` and ``p_adjusted``
+(corrected across the cases of the claim). Only runs that met their training criterion enter.
+The definitions (remaining complexity, area, reduction centroid, timings, tracking), with the
+thresholds of :mod:`tda_nn.experiments.rules`: ``docs/experiments.md``.
 """
 
 from __future__ import annotations

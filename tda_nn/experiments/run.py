@@ -1,18 +1,9 @@
 """``run_experiment``: every pipeline of an experiment spec, both protocols, the analysis, the verdict.
 
-Experiment directory::
-
-    OUT/experiment.json                 the validated experiment spec
-    OUT/<entry>/                        one ``tda-nn run`` directory per pipeline (default protocol)
-    OUT/<entry>/protocols/knn/          the paper's kNN protocol on the same activations
-    OUT/<entry>/protocols/input_<digest>.csv   the input layer measured with each protocol
-    OUT/results/*.csv                   derived tables (complexity, profiles, timings, measures,
-                                        betti_by_layer, findings)
-    OUT/results/verdict.json, verdict.md, report.html
-
-Every phase resumes: training and persistence reuse finished work (see ``tda_nn.pipeline.run``
-and ``tda_nn.analysis``), the input layer is read back when its table exists, and the analysis is
-cheap and always redone.
+Writes ``OUT/experiment.json``, one ``tda-nn run`` directory per pipeline entry (with the kNN
+protocol under ``OUT/<entry>/protocols/``) and ``OUT/results/`` (tables, ``verdict.json``,
+``verdict.md``, ``report.html``). Every phase resumes; the analysis is always redone. The layout:
+``docs/experiments.md``.
 """
 
 from __future__ import annotations
@@ -70,6 +61,7 @@ def run_experiment(
     Parameters
     ----------
     spec : path or validated dict (see :mod:`tda_nn.experiments.spec`)
+        The experiment's YAML file, or the dict :func:`load_experiment_spec` returns.
     out : path
         Experiment directory.
     n_jobs : int or None
@@ -84,6 +76,10 @@ def run_experiment(
         setting). The reference nets are tiny; on a busy machine torch's intra-op threads spin
         against each other and a full-batch step of a 7x15 MLP on 3,000 points went from ~10 ms
         (one thread) to ~600 ms (two threads, 2 shared cores).
+    progress : bool
+        Show progress bars while the pipelines run.
+    log : callable
+        Called with each one-line progress message; default ``print``.
 
     Returns
     -------
@@ -251,7 +247,18 @@ def _measure_input(X: np.ndarray, unit: Unit, params: TopologyParams) -> list[di
 
 
 def analyse_experiment(out: str | Path) -> dict[str, Any]:
-    """Analyse every finished pipeline of ``out``; write ``OUT/results/`` and the verdict."""
+    """Analyse every finished pipeline of ``out``; write ``OUT/results/`` and the verdict.
+
+    Parameters
+    ----------
+    out : str or Path
+        Experiment directory written by :func:`run_experiment`.
+
+    Returns
+    -------
+    dict
+        ``findings`` (DataFrame), ``verdict`` (list of dicts) and ``results`` (every table).
+    """
     from tda_nn.experiments.findings import analyse
     from tda_nn.experiments.tables import load_experiment
     from tda_nn.experiments.verdict import verdict, verdict_markdown
@@ -269,7 +276,7 @@ def analyse_experiment(out: str | Path) -> dict[str, Any]:
     with atomic_path(results_dir / "verdict.md") as tmp:
         Path(tmp).write_text(verdict_markdown(items), encoding="utf-8")
     try:
-        from tda_nn.report.verdict import write_experiment_report
+        from tda_nn.experiments.report_page import write_experiment_report
 
         write_experiment_report(out, results, tables, items)
     except ImportError:

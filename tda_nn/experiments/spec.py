@@ -1,24 +1,8 @@
 """The experiment spec: several pipelines plus the paper's kNN protocol on the same activations.
 
-An experiment spec is YAML (``kind: experiment``)::
-
-    kind: experiment
-    name: naitzat_small
-    description: ...
-    knn:                          # Naitzat et al. (2020): kNN graph, hop counts, one fixed scale
-      n_neighbors: 14             # k of the unweighted, symmetrised kNN graph
-      scale: 2.0                  # hops: Betti numbers of the clique complex of "<= scale hops"
-      homology_dimensions: [0, 1, 2]
-      steps: last                 # last | all: which captured steps get the kNN protocol
-      min_class_points: 20
-    input_layer: true             # also measure the input (layer "input", relative depth 0)
-    pipelines:                    # one `tda-nn run` pipeline per entry (see tda_nn.pipeline.spec)
-      d1:
-        knn: {n_neighbors: 14}    # per-pipeline overrides of the knn section
-        spec: {seeds: [0, 1], data: {name: d1}, models: {...}, ...}
-
-Each pipeline runs into ``OUT/<entry>/`` with the library default protocol of its own spec
-(``topology`` section); the kNN protocol writes ``OUT/<entry>/protocols/knn/topology.csv``.
+A YAML mapping with ``kind: experiment``, ``name``, ``description``, a ``knn`` section (the
+protocol of Naitzat et al. 2020), ``input_layer`` and ``pipelines`` (one ``tda-nn run`` spec per
+entry, with per-entry ``knn`` overrides). Every key: ``docs/experiments.md``.
 """
 
 from __future__ import annotations
@@ -62,6 +46,11 @@ SCHEMA = Section(
 def load_experiment_spec(path: str | Path) -> dict[str, Any]:
     """Read and validate an experiment spec; return it with defaults filled in.
 
+    Parameters
+    ----------
+    path : str or Path
+        The experiment's YAML file (e.g. ``pipelines/naitzat_small.yaml``).
+
     Returns
     -------
     dict
@@ -83,7 +72,7 @@ def load_experiment_spec(path: str | Path) -> dict[str, Any]:
 def validate_experiment_spec(
     raw: Any, *, source: str = "<experiment>", default_name: str = "experiment"
 ) -> dict[str, Any]:
-    """Validate an experiment mapping (see the module docstring)."""
+    """Validate an experiment mapping (see docs/experiments.md)."""
     from tda_nn.pipeline.spec import validate_spec
 
     problems: list[str] = []

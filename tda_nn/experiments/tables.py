@@ -1,17 +1,7 @@
 """Read an experiment directory into tidy tables, and derive the per-cloud complexity table.
 
-Tables (pandas DataFrames):
-
-``topology``
-    The rows of every ``topology.csv`` of the experiment (one per run, step, layer, class,
-    homology dimension), with ``dataset`` (the pipeline entry) and ``protocol`` (``"default"``:
-    the library's significance rule on maxmin landmarks; ``"knn"``: Naitzat et al.'s kNN-graph
-    protocol) added; the input layer has ``layer == "input"`` and ``layer_index == -1``.
-``metrics``
-    Training metrics of every run, with ``dataset``.
-``runs``
-    One row per run: ``dataset, run, model, seed, type, depth, width, activation,
-    reached_target, final_train_accuracy, final_test_accuracy, last_step``.
+:func:`load_experiment` returns ``topology`` (every ``topology.csv``, with ``dataset`` and
+``protocol``), ``metrics`` and ``runs``; their columns: ``docs/experiments.md`` (Tables).
 """
 
 from __future__ import annotations
@@ -37,7 +27,7 @@ def load_experiment(out: str | Path) -> dict[str, pd.DataFrame]:
 
     Returns
     -------
-    dict with ``topology``, ``metrics`` and ``runs`` (see the module docstring).
+    dict with ``topology``, ``metrics`` and ``runs`` (see docs/experiments.md).
     """
     out = Path(out)
     spec_path = out / "experiment.json"
@@ -87,7 +77,7 @@ def _tagged(table: pd.DataFrame, dataset: str, protocol: str) -> pd.DataFrame:
 
 
 def runs_table(manifest: dict[str, Any], spec: dict[str, Any], dataset: str) -> pd.DataFrame:
-    """One row per training run of a pipeline manifest (see the module docstring)."""
+    """One row per training run of a pipeline manifest (see docs/experiments.md)."""
     rows = []
     for run_id, info in (manifest.get("runs") or {}).items():
         model = spec["models"].get(info["model"], {})

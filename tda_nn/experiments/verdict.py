@@ -1,38 +1,10 @@
 """The verdict: for each claim, whether it held, with the numbers behind it, in plain words.
 
-Every threshold below is a constant of :mod:`tda_nn.experiments.rules`, and the verdict's
-sentences quote those constants. ``[lo, hi]`` is the 95% interval over runs
-(:data:`rules.INTERVAL`); "significant" means a p-value, corrected across the cases (dataset x
-protocol) of the claim with :data:`rules.CORRECTION`, at most :data:`rules.ALPHA`. Only runs that
-reached their target training accuracy enter (claim 0 counts them).
-
-1. *Simplification to beta = (1, 0, 0)*: held where at least ``TRIVIAL_SHARE_HELD`` of the class
-   clouds of the last layer are trivial (partly: at least ``TRIVIAL_SHARE_PARTLY``) and the
-   complexity drops significantly from the input to the last layer (paired over runs); not
-   applicable (``n/a``, left out of the overall judgement) where the input complexity is at most
-   ``NOTHING_TO_SIMPLIFY``, i.e. the classes are already (nearly) trivial at the input.
-2. *ReLU faster than tanh*: held where the area difference ``tanh - relu`` is significantly
-   positive; against it (``no``) where it is significantly negative; otherwise inconclusive.
-3. *Deep nets spread, shallow nets reduce at the end*: held where the reduction centroid of the
-   shallow nets lies significantly later than the deep nets' and the deep nets have significantly
-   more contributing layers; partly where one of the two holds.
-4. *Simplification accompanies accuracy*: held where, in at least ``TIMING_HELD`` of runs, the
-   last hidden layer keeps at most ``REMAINING_HALF`` of the input's excess complexity (see
-   :func:`tda_nn.experiments.findings.training_timing`) no later than the step where training
-   accuracy first reaches ``ACCURACY_CROSSING`` (no: at most ``TIMING_AGAINST``; partly between);
-   inconclusive with fewer than ``MIN_RUNS_TIMING`` runs. Without input measurements over
-   training, the absolute half-drop of the last hidden layer is used.
-5. *Topology tracks accuracy best* (against the linear probe and TwoNN ID): the measure with the
-   largest mean Spearman correlation with test accuracy across training steps, per dataset.
-6. *ID hunchback* (Ansuini et al.): held where at least ``HUNCHBACK_HELD`` of the trained runs
-   peak inside.
-P. *Protocol dependence*: for claims 1-4, per dataset, how the default and the kNN protocol
-   compare (:func:`rules.protocol_agreement` on the significance signs of the tested quantity,
-   the judgements for claim 4): ``contradictory`` where they find significant effects of opposite
-   sign, ``yes`` where they differ otherwise, ``no`` where they agree. Overall: contradictory if
-   any (claim, dataset) is, else yes / partly / no as they differ everywhere / somewhere / nowhere.
-
-A dataset/protocol pair for which a claim cannot be computed (e.g. a single depth) is left out.
+:func:`verdict` judges claims 0-6 and P (protocol dependence) per dataset and protocol from the
+findings' intervals and corrected p-values; :func:`verdict_markdown` writes them as Markdown.
+Every threshold, the significance level and the correction are constants of
+:mod:`tda_nn.experiments.rules`, which the sentences quote. The rule for each claim:
+``docs/experiments.md`` (The verdict rules).
 """
 
 from __future__ import annotations
@@ -346,10 +318,22 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[dict[str, Any]]:
-    """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see module doc).
+    """One entry per claim: ``finding, claim, held, per_case, numbers, text`` (see docs/experiments.md).
 
     A claim without any case (no findings, e.g. where no run met its target) is inconclusive.
-    ``runs`` adds a first entry on training: how many runs reached their target accuracy.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        The ``findings`` table of :func:`tda_nn.experiments.findings.analyse` (one estimate with
+        its interval per row, p-values for the tested differences).
+    runs : pandas.DataFrame or None
+        The experiment's runs table; adds a first entry on training: how many runs reached
+        their target accuracy.
+
+    Returns
+    -------
+    list of dict
     """
     items = []
     if runs is not None and len(runs):

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 from tda_nn.extract.inputs import Batch, as_source
 from tda_nn.extract.layers import INPUT, find_modules, resolve_layers
@@ -194,8 +195,7 @@ class ActivationExtractor(TransformerMixin, BaseEstimator):
         if not isinstance(self.model, nn.Module):
             raise InputError(f"model must be a torch.nn.Module; got {type(self.model).__name__}")
         size = self.batch_size
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-            raise InputError(f"batch_size must be a positive integer; got {size!r}")
+        check_int(size, "batch_size", 1)
         if self.reduce not in REDUCTIONS:
             raise InputError(f"reduce must be one of {', '.join(REDUCTIONS)}; got {self.reduce!r}")
         axis = self.channel_axis
@@ -378,6 +378,7 @@ def extract_activations(
     Parameters
     ----------
     model : torch.nn.Module
+        The model to read (not modified).
     X : array-like, torch.Tensor, mapping of arrays, or DataLoader
         See :meth:`ActivationExtractor.transform`.
     layers : list of str, str or None

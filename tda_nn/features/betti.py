@@ -1,81 +1,13 @@
 """Betti numbers from persistence diagrams: at a scale, or counted as significant bars.
 
-Two methods, both functions of the diagram alone, so that :class:`BettiNumbers` chains after
-:class:`tda_nn.homology.VietorisRipsPersistence` in a scikit-learn ``Pipeline`` (the choice made
-here: nothing travels beside the diagram; the resolution is read off its H0 bars).
+:class:`BettiNumbers` and :func:`betti_numbers` work on the diagram alone (so the transformer
+chains after :class:`tda_nn.homology.VietorisRipsPersistence` in a scikit-learn ``Pipeline``):
+``method="significant"`` (default; a scale-free rule in units of the resolution ``rho`` read off
+the H0 bars), ``"test"`` (the universal null test of :mod:`tda_nn.features.universal_null`) and
+``"scale"`` (bars alive at one scale). :func:`tda_nn.features.decision.decide_betti` decides on a
+whole persistence result instead (what ``tda-nn persistence`` uses).
 
-``method="scale"``
-    ``beta_k(s)`` = number of bars of dimension ``k`` with ``birth <= s < death``: the Betti
-    numbers of the Vietoris–Rips complex at the one scale ``s`` (in the metric's units; Naitzat
-    et al. 2020 use a fixed scale on hop-count distances). Choose ``s`` below the threshold.
-    The complex is the one of the points used: on landmarks at covering radius ``r``, spacings
-    up to about ``2 r`` join the scale, so for Naitzat et al.'s protocol (a fixed scale in
-    hops) compute the diagram with ``subsample=None``.
-
-``method="significant"`` (default)
-    The number of bars that stand out from the sampling noise, by a scale-free rule:
-
-    1. **Components (H0).** Sort the H0 deaths ``h_1 >= h_2 >= ...`` (``h_(N+1) = 0``). The
-       first ``s`` of them are gaps between pieces, with ``s`` the largest ``i`` such that
-       ``h_i >= jump * h_(i+1)`` and ``h_i > 2 * median(h)``: a gap must stand clear of every
-       spacing inside the pieces. ``beta_0 = s + 1`` (reduced diagrams).
-    2. **Resolution.** ``rho = h_(s+1)``, the largest H0 death inside the pieces: the scale at
-       which the points used join up. For maxmin landmarks at covering radius ``r`` (they are
-       ``r``-separated and ``r``-covering) it lies in ``[r, 2r + delta]``, ``delta`` the largest
-       sampling gap of the cloud itself; so ``rho`` bounds the landmark error (``error_bound =
-       2r``), and grows with the cloud's own gaps and noise thickness (landmarks must cover the
-       thickened set). For an exact diagram it is the connectivity scale of the sample. Units
-       cancel: one rule for every metric and size.
-    3. **Cycles (H_k, k >= 1).** A bar counts when it is born at the resolution, ``birth <=
-       birth_window * rho``, and lives long, ``death - birth > persistence_factors[k-1] * rho``.
-       The birth window drops bars that Vietoris–Rips complexes grow at large scales (e.g. the
-       H2 bars a circle's complex shows around the death of its H1 bar: features of the
-       complex, not of the shape). Factors fall with the dimension because noise cycles live
-       shorter in higher dimensions (Bobrowski, Kahle & Skraba 2017: the largest noise
-       persistence ratio of k-cycles scales like ``(log n / log log n)^(1/k)``); dimensions above
-       the last factor reuse it.
-
-    Calibration (shapes of :mod:`tda_nn.datasets.shapes`: circle, sphere, torus R=2 r=1, two
-    circles, two spheres, figure eight, wedge of three circles, Hopf link, sphere with a circle
-    attached; Gaussian noise 0 and 0.05; 300 points exact and 600 to 3,000 points through the
-    default 300 maxmin landmarks; 172 clouds). In units of ``rho``: early-born noise bars
-    reached at most 1.35 in H1 (1.09 on landmarks; the 1.35 is a real small loop where a
-    circle touches a sphere tangentially) and 0.27 in H2; true bars at least 1.83 (H1) and
-    0.65 (H2); true births at most 2.6; H0 spacing ratios at most 1.70, true gaps at least 2.13
-    times the next death. Defaults: ``jump = 1.9``, ``birth_window = 4``,
-    ``persistence_factors = (1.4, 0.45)``; all 172 clouds come out right. ``c_1 = 1.4`` sits
-    below the geometric mean (1.57) on purpose: true bars shorten as noise grows, and at noise
-    0.1 it errs on 6 of 52 clouds where 1.5 errs on 9. This is an empirical rule, not a
-    confidence set: Fasy et al. (2014) call bars longer than twice a bottleneck confidence
-    bound ``c`` significant; with ``c = error_bound = 2r`` that is certain but loses the
-    torus' void (2 to 3 ``r`` long at 300 landmarks) unless thousands of landmarks are used. The certain
-    statement remains available: a bar longer than ``2 * error_bound``
-    (``PersistenceResult.error_bound``) has a partner in the exact diagram of the whole cloud.
-
-    Where it fails: features shorter than about ``2 rho`` (raise ``n_landmarks``); pieces closer
-    than about twice their inner spacing (noise that is not mild relative to the gaps, e.g.
-    the Hopf link at noise 0.1); shapes too sparsely sampled for their features (with 150
-    points a quarter of the clouds above come out wrong; the torus needs about 600 points);
-    clouds whose H0 bars are mostly real components (the median then measures the gaps).
-
-Squared distances: ``metric="cosine"`` gives ``1 - cos = |u - v|^2 / 2``, a squared distance, and
-the rule (calibrated on distances) must then see square roots: pass ``distance_power=2``.
-
-``method="test"``
-    H_k bars (k >= 1) significant under the universal null of Bobrowski & Skraba (2023) at level
-    ``alpha`` with a multiple-testing ``correction`` across the bars of the dimension
-    (:mod:`tda_nn.features.universal_null`); beta_0 by the H0 gap rule above. Scale-free, so
-    outliers and uniformly inflated distances (wide noisy layers) do not move it, but blind with
-    fewer than 10 bars in a dimension (it then counts none) and weak when features are only a
-    few landmark spacings long.
-
-On a persistence *result* (not only its diagram), :func:`tda_nn.features.decision.decide_betti`
-counts pieces from the merge tree and landmark masses (robust to outliers, duplicates and uneven
-density) and combines the test and the rule (``method="auto"``, the default of
-``tda-nn persistence``), with a confidence flag per row.
-
-Reduced homology: diagrams from :class:`~tda_nn.homology.VietorisRipsPersistence` drop the one
-essential H0 bar, so ``beta_0`` adds 1 (``reduced_homology=True``, the default).
+The rules, their constants and how often they are right: ``docs/betti-numbers.md``.
 """
 
 from __future__ import annotations
@@ -92,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from tda_nn._sklearn import Satisfies, TdaEstimatorMixin, parallel_rows
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import check_some_rows
+from tda_nn.features._transformer import check_some_rows
 from tda_nn.features.universal_null import CORRECTIONS
 
 __all__ = [
@@ -170,7 +102,7 @@ def significant_bars(
     rho: float | None = None,
     distance_power: float = 1.0,
 ) -> np.ndarray:
-    """Which bars of one diagram are significant (see the module docstring).
+    """Which bars of one diagram are significant (see docs/betti-numbers.md).
 
     Parameters
     ----------
@@ -181,7 +113,7 @@ def significant_bars(
         ``[c_1, c_2, ...]``: an H_k bar needs ``death - birth > c_k * rho`` (the last factor
         serves every higher dimension).
     jump : float
-        H0 gap ratio (see the module docstring).
+        H0 gap ratio (see docs/betti-numbers.md).
     rho : float or None
         Resolution (in the units of the distances); None estimates it from the H0 bars (then H0
         must be in the diagram).
@@ -283,7 +215,9 @@ def betti_numbers(
     Parameters
     ----------
     diagrams : ndarray of shape (n_clouds, n_features, 3) or (n_bars, 3)
+        Diagrams in giotto-tda's layout (a single diagram is a collection of one).
     method : {"significant", "test", "scale"}
+        How bars are counted (see docs/betti-numbers.md).
     scale : float
         Required by ``method="scale"``.
     homology_dimensions : sequence of int or None
@@ -340,12 +274,16 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : {"significant", "test", "scale"}, default "significant"
-        ``"test"``: the universal-null test of Bobrowski & Skraba for H_k bars (k >= 1).
+        ``"significant"``: the scale-free significance rule in units of the resolution ``rho``;
+        ``"test"``: the universal-null test of Bobrowski & Skraba for H_k bars (k >= 1);
+        ``"scale"``: bars alive at ``scale``. H0 by the gap rule for the first two (see
+        docs/betti-numbers.md).
     scale : float or None
         Scale for ``method="scale"``.
     reduced_homology : bool, default True
         Diagrams without the essential H0 bar (the default of VietorisRipsPersistence).
     birth_window : float, default 4.0
+        An H_k bar counts only when born by ``birth_window * rho`` (``"significant"``).
     persistence_factors : tuple of float, default (1.4, 0.45)
         Minimum persistence of H1, H2 (and higher) bars in units of the resolution.
     jump : float, default 1.9
@@ -353,7 +291,7 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     resolution : float or None, default None
         Fixed ``rho``; None estimates it per diagram from the H0 bars.
     distance_power : float, default 1.0
-        2 for diagrams of ``metric="cosine"`` (squared distances); see the module docstring.
+        2 for diagrams of ``metric="cosine"`` (squared distances); see docs/betti-numbers.md.
     alpha : float, default 0.05
         Level of ``method="test"``.
     correction : {"bonferroni", "holm", "bh", "none"}, default "bonferroni"
@@ -442,6 +380,7 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : ndarray of shape (n_clouds, n_features, 3)
+        y : ignored
 
         Returns
         -------
@@ -468,6 +407,12 @@ class BettiNumbers(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         )
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``betti_h<dim>`` of the output columns."""
+        """Names ``betti_h<dim>`` of the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         check_is_fitted(self, "homology_dimensions_")
         return np.array([f"betti_h{d}" for d in self.homology_dimensions_], dtype=object)

@@ -60,8 +60,12 @@ def predicted_labels(scores: Any, *, threshold: float = 0.0) -> np.ndarray:
 class ClassClouds(Mapping):
     """Read-only mapping ``(layer, class) -> (n_c, n_features)`` cloud, in layer then class order.
 
-    Attributes
+    Built by :func:`split_by_class`; every parameter but ``clouds`` is kept as an attribute.
+
+    Parameters
     ----------
+    clouds : dict
+        ``(layer, class) ->`` cloud of shape ``(n_c, n_features)``.
     indices : dict
         ``(layer, class) ->`` row indices (into the layer's cloud) of the points kept.
     skipped : list of tuple

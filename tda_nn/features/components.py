@@ -1,34 +1,9 @@
 """Counting connected pieces robustly: single linkage with a minimum mass and local scales.
 
-The H0 diagram alone says at which scales points join, not which points or how many: a gap of
-0.1 between two dense clusters and a sparse arc whose points are 0.1 apart give the same H0
-deaths. Real layers have both, plus outliers (isolated points) and near-duplicates (dead units).
-So the piece count here reads the merge tree of the points used (their minimum spanning tree),
-with the number of cloud points each one stands for (its *mass*: 1, or the size of a landmark's
-Voronoi cell), and counts a merge as a gap between two pieces only when
-
-1. both sides are *big*: each holds at least ``min_mass`` cloud points (default: 2% of the cloud,
-   at least :data:`MIN_COMPONENT_POINTS`), so outliers and small clumps are absorbed, never
-   counted; and
-2. the merge is long against both sides' own scale: ``h >= jump * max(s(A), s(B))``, where the
-   scale ``s`` of a piece is the longest merge inside it that was neither an absorption of a small
-   side nor a counted gap (a landmark starts at the radius of its cell). Scales are local: a dense
-   cluster next to a sparse one is judged by each one's own spacing, not by one global
-   resolution; and
-3. the merge is longer than twice the median merge, and at the end at least ``jump`` times the
-   largest scale of any piece (a gap between two duplicates-dense clumps of a sparse curve is
-   not a gap of the shape).
-
-A big piece :data:`HEAVY_RATIO` times lighter than the one it joins without a gap is absorbed
-like a small one (the heavier side keeps its scale), so a clump of outliers does not set the
-scale. ``beta_0 = 1 + number of counted merges``. Calibrated on the calibration split of
-``benchmarks/betti_suite.py`` (``jump = 2``, 2%, at least 10 points). Two pieces sampled at spacings ``s1, s2`` count as two
-when the gap between them is at least ``jump`` times the larger spacing; a sparse stretch of a
-curve (points 0.1 apart next to points 0.001 apart) joins at its own spacing, so it is one piece.
-Limits: a real piece with fewer than ``min_mass`` points is taken for outliers; pieces closer
-than ``jump`` times their spacing are one piece (as for any scale-based rule).
-
-NumPy only.
+:func:`count_components` reads the merge tree (minimum spanning tree) of the points used, with
+each point's mass (a landmark's Voronoi cell), and counts a merge as a gap only between two big
+pieces and when it is long against both pieces' own spacings, so outliers, near-duplicates and
+uneven density do not make pieces. The rule and its limits: ``docs/betti-numbers.md``. NumPy only.
 """
 
 from __future__ import annotations
@@ -138,7 +113,7 @@ def count_components(
     min_mass: float | None = None,
     floor: float | None = None,
 ) -> Components:
-    """Number of pieces by the rule of the module docstring.
+    """Number of pieces by the rule of docs/betti-numbers.md.
 
     Parameters
     ----------

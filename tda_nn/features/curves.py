@@ -1,18 +1,8 @@
 """Betti curves on a grid fitted once over a whole collection of diagrams.
 
-The grid of each homology dimension is fitted on the collection passed to ``fit`` (e.g. every layer
-of a network, or every training step), so that curves of different clouds share their abscissae and
-can be compared, stacked and plotted together. A bar ``(b, d)`` counts at scale ``t`` when
-``b <= t < d`` (giotto-tda's convention); padding rows (``b == d``) never count.
-
-The grid of dimension ``q`` runs from the smallest birth to the largest finite death among the real
-bars of dimension ``q`` over all clouds. giotto-tda's ``BettiCurve`` spans the padding rows too;
-since its own diagrams are padded with ``(m, m)`` rows where ``m`` is the smallest birth of that
-dimension, both grids coincide on giotto-tda diagrams (and whenever the padding lies inside the
-bars' range). They differ when padding rows lie outside it, e.g. ``(0, 0)`` rows in a dimension
-whose bars are all born after 0: giotto-tda's grid then starts at 0, ours at the first birth.
-A dimension without any bar falls back to the range of all dimensions together (as giotto-tda
-does).
+The grid of each homology dimension is fitted on the collection passed to ``fit``, so curves of
+different clouds share their abscissae; a bar ``(b, d)`` counts at ``t`` when ``b <= t < d``.
+How the grid is chosen, and when it differs from giotto-tda's: ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -25,9 +15,10 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from tda_nn._sklearn import ThreeDOutputMixin
+from tda_nn.checks import check_int
 from tda_nn.diagrams import check_diagrams
 from tda_nn.errors import InputError
-from tda_nn.features.summaries import (
+from tda_nn.features._transformer import (
     DIAGRAM_CONSTRAINTS,
     _check_fitted_dims,
     _DiagramTransformer,
@@ -38,9 +29,7 @@ __all__ = ["BettiCurve", "betti_curves", "fit_samplings"]
 
 
 def _check_n_bins(n_bins: Any) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
-        raise InputError(f"n_bins: expected an integer >= 1, got {n_bins!r}")
-    return int(n_bins)
+    return check_int(n_bins, "n_bins", 1)
 
 
 def _range(X: np.ndarray, mask: np.ndarray) -> tuple[float, float] | None:
@@ -62,6 +51,7 @@ def fit_samplings(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        The collection the grids are fitted on.
     homology_dimensions : sequence of int, optional
         Default: the dimensions present in ``diagrams``.
     n_bins : int
@@ -138,6 +128,7 @@ def betti_curves(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     n_bins : int
         Grid size when ``samplings`` is not given.
     homology_dimensions : sequence of int, optional
@@ -177,6 +168,7 @@ class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=N
     Parameters
     ----------
     n_bins : int, default 100
+        Points of the grid of each homology dimension.
     homology_dimensions : sequence of int, optional
         Default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
@@ -218,7 +210,13 @@ class BettiCurve(ThreeDOutputMixin, _DiagramTransformer, auto_wrap_output_keys=N
         self.n_jobs = n_jobs
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of axis 1 of the output, ``betti_curve_h<dim>`` (each holds ``n_bins`` values)."""
+        """Names of axis 1 of the output, ``betti_curve_h<dim>`` (each holds ``n_bins`` values).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         return np.array([f"betti_curve_h{d}" for d in dims], dtype=object)
 

@@ -1,41 +1,10 @@
 """Betti numbers of one persistence result, with the evidence behind them and a confidence flag.
 
 :func:`decide_betti` turns a :class:`~tda_nn.homology.unit.PersistenceResult` into one
-:class:`DimDecision` per homology dimension. It sees more than a diagram: the merge tree of the
-points used and the landmarks' masses, so pieces are counted by the outlier- and density-robust
-rule of :mod:`tda_nn.features.components`, and the significance rule's unit ``rho`` is that
-rule's resolution (set by the pieces' own spacings, not by outliers or duplicates).
-
-Methods (``method=``)
-
-``"auto"`` (the default)
-    beta_0 from the piece count; an H_k bar (k >= 1) counts when the universal-null test
-    (:mod:`tda_nn.features.universal_null`, level ``alpha``, Bonferroni) finds it significant,
-    **or** when the significance rule (:mod:`tda_nn.features.betti`, with the robust ``rho``)
-    admits it under narrower limits (H1 born within :data:`AUTO_H1_BIRTH_WINDOW` rho, H2 longer
-    than 1.0 rho) and its uncorrected p-value, the null located by the bars the rule does not
-    count, is below :data:`RULE_GATE_P`. With fewer than
-    :data:`~tda_nn.features.universal_null.MIN_BARS` bars the test cannot run; the rule then
-    decides, and an H1 bar with ``death / birth >= FEW_BARS_RATIO`` counts too. Each method
-    misses what the other sees: the test is scale-free (outliers, wide noisy layers, two scales)
-    but needs many noise bars and long ratios (weak at 300 landmarks on a torus); the rule sees
-    short but clean features. Every constant was set on the calibration split of
-    ``benchmarks/betti_suite.py`` and is scored on its validation and holdout splits by
-    ``benchmarks/bench_betti.py``.
-``"test"``
-    beta_0 from the piece count, H_k from the test alone (nothing when it cannot run).
-``"significant"``
-    beta_0 from the piece count, H_k from the rule alone.
-``"scale"``
-    Bars alive at one scale (``scale=``), for all dimensions.
-
-Confidence. A row is ``"unsure"`` when the two methods disagree on it, when a bar is within a
-factor :data:`UNSURE_P_FACTOR` of the test's threshold, when the test could not run on a
-dimension where the rule counts bars, or when the caller finds that other landmark seeds give
-another answer (:func:`tda_nn.analysis.measures.measure_cloud` checks that). Otherwise
-``"confident"``. Confident is a statement about the evidence, not a proof.
-
-NumPy only.
+:class:`DimDecision` per homology dimension: beta_0 from the merge tree and landmark masses
+(:mod:`tda_nn.features.components`), H_k from the universal null test, the significance rule, or
+both (``method="auto"``, the default of ``tda-nn persistence``), and ``"confident"`` /
+``"unsure"`` per row. How, and how well: ``docs/betti-numbers.md``. NumPy only.
 """
 
 from __future__ import annotations

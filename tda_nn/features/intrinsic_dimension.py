@@ -1,17 +1,8 @@
 """Intrinsic dimension of point clouds with the TwoNN estimator.
 
-TwoNN (Facco, d'Errico, Rodriguez & Laio, Sci. Rep. 2017), in the form used by Ansuini et al.
-(NeurIPS 2019) to trace the intrinsic dimension of representations across layers: for every point,
-``mu = r2 / r1`` is the ratio of the distances to its second and first nearest neighbours. On a
-``d``-dimensional manifold with locally uniform density ``mu`` is Pareto distributed,
-``F(mu) = 1 - mu ** (-d)``, so ``-log(1 - F(mu)) = d * log(mu)``. The estimate is the slope of a
-least-squares line through the origin of ``-log(1 - F_emp(mu_(i)))`` against ``log(mu_(i))``, with
-``F_emp(mu_(i)) = i / N`` over the sorted ratios, fitted on the smallest ``(1 - discard_fraction)``
-of them (the largest ratios are the noisiest).
-
-Duplicate points (``r1 = 0``) make ``mu`` undefined; they are collapsed to one copy before the
-neighbour search, and their number is reported. Neighbours come from scikit-learn's
-``NearestNeighbors`` (tree or brute-force search), never from a dense ``n x n`` matrix.
+TwoNN (Facco et al., Sci. Rep. 2017), as Ansuini et al. (NeurIPS 2019) use it across layers: the
+slope of ``-log(1 - F_emp(mu))`` against ``log(mu)``, ``mu`` the ratio of the distances to the
+second and first nearest neighbours; duplicates are collapsed first. See ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -138,10 +129,13 @@ def intrinsic_dimensions(
     Parameters
     ----------
     clouds : list of array-like (n_points_i, n_features_i)
+        Point clouds.
     discard_fraction : float, default 0.1
+        Share of the largest neighbour-distance ratios left out of the fit (the noisiest).
     return_info : bool
         Also return one info dict per cloud (see :func:`twonn_dimension`).
     n_jobs : int, optional
+        Clouds estimated in parallel by joblib.
 
     Returns
     -------
@@ -164,6 +158,7 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
     Parameters
     ----------
     method : {"twonn"}, default "twonn"
+        The estimator (TwoNN only).
     discard_fraction : float, default 0.1
         Fraction of the largest neighbour-distance ratios left out of the TwoNN fit.
     n_jobs : int, optional
@@ -218,7 +213,13 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """Estimates, ndarray of shape (n_clouds, 1)."""
+        """Estimates, ndarray of shape (n_clouds, 1).
+
+        Parameters
+        ----------
+        X : list of ndarray of shape (n_points_i, n_features_i)
+            Point clouds.
+        """
         check_is_fitted(self, "is_fitted_")
         dims, infos = intrinsic_dimensions(
             X, self.discard_fraction, return_info=True, n_jobs=self.n_jobs
@@ -233,6 +234,12 @@ class IntrinsicDimension(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
         return dims.reshape(-1, 1)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """One output column, ``intrinsic_dimension``."""
+        """One output column, ``intrinsic_dimension``.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         check_is_fitted(self, "is_fitted_")
         return np.array(["intrinsic_dimension"], dtype=object)

@@ -92,10 +92,22 @@ def jacobian_ranks(model: nn.Module, X: Any, layers: str | Sequence[str] | None 
                    rtol: float = DEFAULT_RTOL, batch_size: int = 256) -> dict[str, np.ndarray]:
     """Numerical rank of ``d layer / d input`` at every point, per layer.
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Called on batches ``(batch, *input_shape)``, evaluated as it is.
+    X : array-like (n_points, *input_shape)
+        The points at which the Jacobians are taken.
+    layers : str, sequence of str or None
+        Module paths; ``None``: the extractor's default layers.
+    rtol : float
+        Singular values at most ``rtol`` times the largest do not count (in ``[0, 1)``).
+    batch_size : int
+        Points per vectorised chunk.
+
     Returns
     -------
-    dict layer -> (n_points,) int array (see :func:`jacobian_singular_values` for the
-    parameters and :func:`rank_from_singular_values` for the count).
+    dict layer -> (n_points,) int array (the count of :func:`rank_from_singular_values`).
     """
     values = jacobian_singular_values(model, X, layers, batch_size=batch_size)
     return {n: rank_from_singular_values(s, rtol) for n, s in values.items()}
@@ -104,6 +116,19 @@ def jacobian_ranks(model: nn.Module, X: Any, layers: str | Sequence[str] | None 
 def local_dimension(model: nn.Module, X: Any, layers: str | Sequence[str] | None = None, *,
                     rtol: float = DEFAULT_RTOL, batch_size: int = 256) -> dict[str, float]:
     """Mean over the points of :func:`jacobian_ranks`: one local dimension per layer.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Called on batches ``(batch, *input_shape)``, evaluated as it is.
+    X : array-like (n_points, *input_shape)
+        The points at which the Jacobians are taken.
+    layers : str, sequence of str or None
+        Module paths; ``None``: the extractor's default layers.
+    rtol : float
+        Singular values at most ``rtol`` times the largest do not count (in ``[0, 1)``).
+    batch_size : int
+        Points per vectorised chunk.
 
     Returns
     -------

@@ -100,6 +100,15 @@ def pattern_changes(patterns: dict[str, np.ndarray]) -> np.ndarray:
 def segment_pairs(X: Any, n_segments: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random pairs of distinct points of ``X`` as segment ends.
 
+    Parameters
+    ----------
+    X : array-like (n_points, *input_shape)
+        At least 2 points.
+    n_segments : int
+        How many pairs to draw (with replacement across pairs).
+    seed : int
+        Seed of the draw.
+
     Returns
     -------
     starts, ends : two (n_segments, *input_shape) arrays.

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError, InputTypeError
 
 __all__ = ["linear_probe_accuracy", "linear_probe_scores"]
@@ -104,8 +105,7 @@ def linear_probe_accuracy(
 
     A = _as_features(X, name)
     labels = _as_labels(y, A.shape[0], name)
-    if isinstance(cv, bool) or not isinstance(cv, int | np.integer) or cv < 2:
-        raise InputError(f"cv: expected an integer >= 2, got {cv!r}")
+    check_int(cv, "cv", 2)
     _, counts = np.unique(labels, return_counts=True)
     if len(counts) < 2:
         raise InputError(f"y: a linear probe of {name} needs at least 2 classes, got {len(counts)}")
@@ -134,6 +134,7 @@ def linear_probe_scores(
     clouds : list of array-like (n_points, n_features_i), or dict name -> array
         One representation per layer; all share the same points (rows) and labels.
     y : array-like of shape (n_points,)
+        Class labels, one per point.
     cv, random_state, max_iter, C
         As in :func:`linear_probe_accuracy`.
 

@@ -1,46 +1,36 @@
 """Scalar summaries of persistence diagrams, one number per (cloud, homology dimension).
 
-Diagrams use giotto-tda's layout: an array ``(n_clouds, n_features, 3)`` of rows
-``(birth, death, dim)``; rows with ``birth == death`` are padding and are ignored everywhere here.
-Unlike giotto-tda, the clouds need not hold the same number of rows per homology dimension, and a
-list of single diagrams ``(n_bars, 3)`` of different lengths is accepted too.
-
-Definitions follow ``gtda.diagrams`` (giotto-tda 0.6) so that numbers agree:
-
-- persistence entropy: base-2 Shannon entropy of the lifetimes ``d - b`` divided by their sum;
-  ``normalize=True`` divides by ``log2(sum of lifetimes)`` (giotto-tda's heuristic, not the log of
-  the number of bars); a dimension without bars gives ``nan_fill_value`` (default ``-1``).
-- amplitude ``"bottleneck"``: the largest half-lifetime ``(d - b) / 2`` (the L-infinity distance to
-  the diagonal); ``"wasserstein"``: the ``p``-norm of the half-lifetimes (default ``p = 2``);
-  ``"betti"`` / ``"landscape"``: the ``p``-norm of the Betti curve / first ``n_layers``
-  landscapes on a grid fitted once per dimension, times ``step ** (1 / p)``.
-- total persistence: ``sum((d - b) ** p)``; number of bars: bars with ``d - b > min_lifetime``.
-
-The entropy, amplitudes and total persistence need finite deaths (replace an infinite death by the
-threshold used); Betti curves and bar counts accept ``inf`` deaths.
+Persistence entropy, amplitude (bottleneck, Wasserstein, Betti, landscape), total persistence and
+number of bars, with giotto-tda 0.6's definitions so that numbers agree; padding rows
+(``birth == death``) are ignored and diagrams of different lengths are accepted. The definitions:
+``docs/concepts.md`` (Diagram features).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from tda_nn._sklearn import (
     ParameterError,
-    Satisfies,
-    TdaEstimatorMixin,
-    non_negative_int_sequence,
-    parallel_rows,
 )
+from tda_nn.checks import check_int
 from tda_nn.diagrams import check_diagrams, diagram_homology_dimensions
 from tda_nn.errors import InputError
+from tda_nn.features._transformer import (
+    DIAGRAM_CONSTRAINTS,
+    _check_fitted_dims,
+    _columns,
+    _DiagramTransformer,
+    _lifetimes,
+    _resolve_dimensions,
+)
+from tda_nn.features.curves import _betti_values, _landscape_values, fit_samplings
 
 __all__ = [
     "AMPLITUDE_METRICS",
@@ -66,132 +56,17 @@ AMPLITUDE_METRICS: dict[str, dict[str, Any]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# helpers shared with curves.py
-# ---------------------------------------------------------------------------------------------
-def _resolve_dimensions(
-    X: np.ndarray, homology_dimensions: Sequence[int] | None, name: str = "homology_dimensions"
-) -> tuple[int, ...]:
-    if homology_dimensions is None:
-        return diagram_homology_dimensions(X)
-    try:
-        dims = [int(d) for d in homology_dimensions]
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a sequence of integers") from None
-    if not dims or any(d < 0 for d in dims) or len(set(dims)) != len(dims):
-        raise InputError(f"{name}: expected distinct non-negative integers, got {dims}")
-    return tuple(sorted(dims))
-
-
-def check_some_rows(X: np.ndarray, dims: tuple[int, ...]) -> None:
-    """Raise when ``fit`` gets diagrams without a row, so without a homology dimension."""
-    if X.shape[1] == 0 and not dims:
-        raise InputError(
-            f"X: Found array with 0 feature(s) (shape={X.shape[:2]}) while a minimum of 1 is "
-            "required. The diagrams hold no row, so no homology dimension"
-        )
-
-
-def _lifetimes(X: np.ndarray, dim: int) -> np.ndarray:
-    """Lifetimes ``d - b`` of the real bars of dimension ``dim``, 0 elsewhere: (n_clouds, n_features)."""
-    real = (X[:, :, 2] == dim) & (X[:, :, 1] > X[:, :, 0])
-    with np.errstate(invalid="ignore"):
-        return np.where(real, X[:, :, 1] - X[:, :, 0], 0.0)
-
-
-def _columns(columns: list[np.ndarray], n_clouds: int) -> np.ndarray:
-    """Stack per-dimension columns into (n_clouds, n_dims), also when there is no dimension."""
-    if not columns:
-        return np.empty((n_clouds, 0))
-    return np.stack(columns, axis=1)
-
-
-def _check_fitted_dims(est: Any) -> tuple[int, ...]:
-    check_is_fitted(est, "homology_dimensions_")
-    return est.homology_dimensions_
-
-
-#: constraints every diagram transformer shares
-DIAGRAM_CONSTRAINTS: dict[str, list] = {
-    "homology_dimensions": [
-        Satisfies(non_negative_int_sequence, "a sequence of distinct non-negative integers"),
-        None,
-    ],
-    "n_jobs": [Integral, None],
-}
-
-
-class _DiagramTransformer(TdaEstimatorMixin, TransformerMixin, BaseEstimator):
-    """Base of the diagram transformers here and in :mod:`tda_nn.features.curves`.
-
-    ``fit`` validates the hyper-parameters (``_parameter_constraints``, then
-    ``_check_param_combinations``), validates ``X``, learns ``homology_dimensions_`` (those of
-    ``homology_dimensions``, else those in ``X``), ``n_features_in_`` (rows per diagram,
-    giotto-tda's ``n_features``; not enforced by ``transform``, whose collection may be padded
-    to another length) and whatever ``_fit`` adds; ``transform`` validates ``X`` alike and
-    returns ``_transform(X, dims)``, over chunks of diagrams in parallel with ``n_jobs``.
-    """
-
-    _allow_infinite_deaths = False
-    _input_kind = "diagrams"
-    _parameter_constraints: dict = DIAGRAM_CONSTRAINTS
-
-    def fit(self, X: Any, y: Any = None) -> _DiagramTransformer:
-        """Learn the homology dimensions (and grids, where used) from the whole collection.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clouds, n_features, 3)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        X = self._check_X(X)
-        dims = _resolve_dimensions(X, self.homology_dimensions)
-        check_some_rows(X, dims)
-        self._fit(X, dims)
-        self.homology_dimensions_ = dims
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def transform(self, X: Any) -> np.ndarray:
-        """One row of features per diagram.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_clouds, n_features, 3)
-
-        Returns
-        -------
-        ndarray of shape (n_clouds, n_dims), or (n_clouds, n_dims, n_bins) for curves
-            Columns in the order of ``homology_dimensions_`` (see the class for its exceptions).
-        """
-        dims = _check_fitted_dims(self)
-        X = self._check_X(X)
-        self._check_unchanged()
-        return parallel_rows(lambda chunk: self._transform(chunk, dims), X, self.n_jobs)
-
-    def _check_X(self, X: Any) -> np.ndarray:
-        return check_diagrams(X, name="X", allow_infinite_deaths=self._allow_infinite_deaths)
-
-    def _check_unchanged(self) -> None:
-        """Raise when a parameter that ``fit`` learned from was changed since (subclasses)."""
-
-    def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
-        """Learn what ``transform`` needs besides the dimensions (subclasses add theirs)."""
-
-    def _transform(self, X: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
-        raise NotImplementedError
-
-
 class _DiagramSummary(_DiagramTransformer):
     """Base of the scalar summaries: ``transform`` gives (n_clouds, n_dims), named columns."""
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``<prefix>_h<dim>`` for the output columns."""
+        """Names ``<prefix>_h<dim>`` for the output columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         return np.array([f"{self._prefix}_h{d}" for d in dims], dtype=object)
 
@@ -211,6 +86,7 @@ def persistence_entropy(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     normalize : bool
         Divide by ``log2`` of the total lifetime, as ``gtda.diagrams.PersistenceEntropy`` does.
     nan_fill_value : float or None
@@ -312,8 +188,11 @@ def total_persistence(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     p : float, default 1
+        Power of the lifetimes: ``sum((d - b) ** p)``.
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
 
     Returns
     -------
@@ -335,8 +214,11 @@ class TotalPersistence(_DiagramSummary):
     Parameters
     ----------
     p : float, default 1
+        Power of the lifetimes: ``sum((d - b) ** p)``.
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -375,6 +257,15 @@ def number_of_bars(
     Infinite bars count. With the reduced-homology convention (the infinite H0 bar dropped), the
     number of connected components is ``number_of_bars(...)[:, h0] + 1``.
 
+    Parameters
+    ----------
+    diagrams : array-like of shape (n_clouds, n_features, 3) or (n_features, 3)
+        Diagrams in giotto-tda's layout.
+    min_lifetime : float
+        Bars must live longer than this (``>= 0``).
+    homology_dimensions : sequence of int or None
+        Dimensions to count; None: those present in the diagrams.
+
     Returns
     -------
     counts : ndarray of shape (n_clouds, n_dims), int64
@@ -410,8 +301,11 @@ class NumberOfBars(_DiagramSummary):
     Parameters
     ----------
     min_lifetime : float, default 0
+        Bars must live longer than this.
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -467,10 +361,7 @@ def _effective_metric_params(metric: Any, metric_params: Mapping[str, Any] | Non
             raise InputError(f"metric_params['p']: expected >= 1, got {params['p']}")
     for key in ("n_bins", "n_layers"):
         if key in params:
-            v = params[key]
-            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-                raise InputError(f"metric_params['{key}']: expected an integer >= 1, got {v!r}")
-            params[key] = int(v)
+            params[key] = check_int(params[key], f"metric_params['{key}']", 1)
     return params
 
 
@@ -481,8 +372,6 @@ def _amplitudes(
     params: Mapping[str, Any],
     samplings: Mapping[int, np.ndarray] | None,
 ) -> np.ndarray:
-    from tda_nn.features.curves import _betti_values, _landscape_values
-
     out = np.empty((X.shape[0], len(dims)))
     for j, d in enumerate(dims):
         half = _lifetimes(X, d) / 2.0
@@ -519,12 +408,15 @@ def amplitude(
     Parameters
     ----------
     diagrams : array-like of shape (n_clouds, n_features, 3)
+        Diagrams in giotto-tda's layout.
     metric : {"bottleneck", "wasserstein", "betti", "landscape"}
+        Amplitude definition (giotto-tda's; see docs/concepts.md).
     metric_params : dict, optional
         ``p`` (default 2) for all but bottleneck; ``n_bins`` (100); ``n_layers`` (1, landscape).
     order : float or None
         If given, return the ``order``-norm across homology dimensions, shape (n_clouds, 1).
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
 
     Returns
     -------
@@ -552,12 +444,15 @@ class Amplitude(_DiagramSummary):
     Parameters
     ----------
     metric : {"bottleneck", "wasserstein", "betti", "landscape"}, default "bottleneck"
+        Amplitude definition (giotto-tda's; see docs/concepts.md).
     metric_params : dict, optional
         ``p`` (default 2), ``n_bins`` (default 100), ``n_layers`` (default 1).
     order : float or None
         If given, the ``order``-norm of the amplitude vector; output (n_clouds, 1).
     homology_dimensions : sequence of int, optional
+        Output columns; default: the dimensions seen in ``fit``.
     n_jobs : int or None, default None
+        Diagrams transformed in parallel by joblib.
 
     Attributes
     ----------
@@ -603,8 +498,6 @@ class Amplitude(_DiagramSummary):
             raise ParameterError(f"Amplitude: {exc}") from None
 
     def _fit(self, X: np.ndarray, dims: tuple[int, ...]) -> None:
-        from tda_nn.features.curves import fit_samplings
-
         params = _effective_metric_params(self.metric, self.metric_params)
         if "n_bins" in params:
             params["samplings"] = fit_samplings(X, dims, params["n_bins"])
@@ -632,7 +525,13 @@ class Amplitude(_DiagramSummary):
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``amplitude_<metric>_h<dim>`` (or ``amplitude_<metric>`` with ``order``)."""
+        """Names ``amplitude_<metric>_h<dim>`` (or ``amplitude_<metric>`` with ``order``).
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
+        """
         dims = _check_fitted_dims(self)
         if self.order is not None:
             return np.array([f"amplitude_{self.metric}"], dtype=object)
@@ -657,6 +556,7 @@ def summary_records(
     diagrams : array-like of shape (n_clouds, n_features, 3)
         Finite deaths only.
     homology_dimensions : sequence of int, optional
+        Dimensions; default: those present in the diagrams.
     min_lifetime : float
         Threshold for ``n_bars``.
     p : float

@@ -1,40 +1,9 @@
 """A p-value for every bar: the universal null distribution of Bobrowski & Skraba (2023).
 
-Bobrowski & Skraba ("A universal null-distribution for topological data analysis", Sci. Rep. 13,
-12274, 2023) found that, for point clouds sampled at random (many shapes, distributions and real
-data sets), the persistence ratios ``pi = death / birth`` of the finite bars of one diagram, once
-standardised, follow one law:
-
-    ``l(p) = A * log(log(pi(p))) + B``,  ``B = -gamma - A * mean(log(log(pi)))``
-
-is distributed as the left-skewed Gumbel law, ``P(L <= x) = 1 - exp(-exp(x))`` (the law of
-``log E`` for ``E`` exponential; mean ``-gamma``, variance ``pi^2 / 6``), with ``A = 1`` for
-Vietoris–Rips and ``A = 1/2`` for Čech (alpha) filtrations and ``gamma`` the Euler–Mascheroni
-constant. The mean runs over the bars of the diagram in that dimension with ``pi > 1``, the
-tested bar included (their code: ``B = mean(LGumbel) - A * mean(loglog)``). A bar is then
-tested against "this is noise": ``p = P(L >= l(p)) = exp(-exp(l(p)))``, and the number of bars
-significant at level ``alpha`` after a multiple-testing correction across the bars of the
-diagram (Bonferroni in the paper) is a Betti number.
-
-What it needs: a diagram with enough noise bars to estimate ``B`` (the paper's examples have
-about 100). With few bars a real bar pulls the mean up and loses its significance; with one bar
-``l = -gamma`` and ``p = 0.57`` whatever the bar is. :data:`MIN_BARS` bars are required, below
-which the test reports nothing (``n_tested = 0``) and a caller must decide by another rule.
-The ratio is scale-free: squared distances (``metric="cosine"``) square ``pi``, which shifts
-``log log pi`` by ``log 2`` for every bar and cancels in ``B``. H0 bars are born at 0 and are not
-tested.
-
-Measured here (``benchmarks/bench_universal_null.py``, iid uniform and Gaussian clouds in 2, 3
-and 10 dimensions, medians of 3 seeds): on whole clouds the variance of ``log log pi`` implies
-``A`` = 0.96 to 1.10 (the paper's 1) and the standardised values pass a KS test against the
-left-skewed Gumbel law in 2 and 3 dimensions (p = 0.40 to 0.84; 0.025 in 10 dimensions); on 300
-maxmin landmarks of the same clouds the implied ``A`` is 1.07 to 1.28 (evenly spread landmarks
-have less varied noise bars), so there the law's upper tail is heavier than the data's and the
-test is conservative. No bar of these noise clouds was significant at 0.05 (Bonferroni). The
-p-values printed in the authors' notebooks could not be used as tests: their point clouds are in
-a data deposit we cannot reach offline; ``tests/test_robust_betti.py`` checks a hand computation,
-the law itself and a circle instead.
-
+``l = A log log(death / birth) + B``, standardised over the bars of one dimension, follows the
+left-skewed Gumbel law for noise; a bar's p-value is ``exp(-exp(l))``, and the bars significant
+after a multiple-testing correction are counted. Needs :data:`MIN_BARS` bars. The law, its fit
+here (``benchmarks/bench_universal_null.py``) and its limits: ``docs/betti-numbers.md``.
 NumPy only (no SciPy), so the persistence unit can call it without importing more.
 """
 

@@ -19,7 +19,17 @@ __all__ = ["Amplitude", "BettiCurve", "NumberOfPoints", "PersistenceEntropy"]
 
 
 class PersistenceEntropy(_PersistenceEntropy):
-    """``gtda.diagrams.PersistenceEntropy(normalize=False, nan_fill_value=-1.0, n_jobs=None)``."""
+    """``gtda.diagrams.PersistenceEntropy(normalize=False, nan_fill_value=-1.0, n_jobs=None)``.
+
+    Parameters
+    ----------
+    normalize : bool
+        Divide by ``log2`` of the total lifetime (giotto-tda's heuristic).
+    nan_fill_value : float or None
+        Value for dimensions without bars.
+    n_jobs : int or None
+        Diagrams transformed in parallel by joblib.
+    """
 
     homology_dimensions = None
 
@@ -34,7 +44,16 @@ class PersistenceEntropy(_PersistenceEntropy):
 class Amplitude(_Amplitude):
     """``gtda.diagrams.Amplitude(metric="landscape", metric_params=None, order=None, n_jobs=None)``.
 
-    Metrics ``"bottleneck"``, ``"wasserstein"``, ``"betti"``, ``"landscape"``.
+    Parameters
+    ----------
+    metric : {"bottleneck", "wasserstein", "betti", "landscape"}
+        Giotto-tda's default ``"landscape"``; the other giotto-tda metrics are not provided.
+    metric_params : dict or None
+        ``p`` (default 2), ``n_bins`` (default 100), ``n_layers`` (default 1).
+    order : float or None
+        If given, the ``order``-norm of the amplitude vector; output (n_clouds, 1).
+    n_jobs : int or None
+        Diagrams transformed in parallel by joblib.
     """
 
     homology_dimensions = None
@@ -53,7 +72,13 @@ class Amplitude(_Amplitude):
 
 
 class NumberOfPoints(_NumberOfBars):
-    """``gtda.diagrams.NumberOfPoints(n_jobs=None)``: off-diagonal points per dimension."""
+    """``gtda.diagrams.NumberOfPoints(n_jobs=None)``: off-diagonal points per dimension.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        Diagrams transformed in parallel by joblib.
+    """
 
     homology_dimensions = None
     min_lifetime = 0.0
@@ -64,7 +89,15 @@ class NumberOfPoints(_NumberOfBars):
 
 
 class BettiCurve(_BettiCurve):
-    """``gtda.diagrams.BettiCurve(n_bins=100, n_jobs=None)``."""
+    """``gtda.diagrams.BettiCurve(n_bins=100, n_jobs=None)``.
+
+    Parameters
+    ----------
+    n_bins : int
+        Points of the grid of each homology dimension, fitted in ``fit``.
+    n_jobs : int or None
+        Diagrams transformed in parallel by joblib.
+    """
 
     homology_dimensions = None
 

@@ -19,14 +19,24 @@ class VietorisRipsPersistence(_VietorisRipsPersistence):
     Parameters
     ----------
     metric : {"euclidean", "cosine", "precomputed", "knn_geodesic"}, default "euclidean"
+        Metric of the clouds; giotto-tda's other scikit-learn metric names and callables are not
+        provided.
     metric_params : dict or None, default None
+        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; ``{}`` is accepted.
     homology_dimensions : sequence of int, default (0, 1)
+        Dimensions to compute.
     collapse_edges : bool, default False
+        Edge collapse before the reduction (exact, faster in high dimensions).
     coeff : int, default 2
+        Prime ``p``: homology with coefficients in Z/pZ.
     max_edge_length : float, default inf
+        Threshold of the filtration.
     infinity_values : float or None, default None
+        Death given to bars still alive at the threshold; None: the threshold.
     reduced_homology : bool, default True
+        Drop the one essential H0 bar.
     n_jobs : int or None, default None
+        Clouds computed in parallel by joblib.
     """
 
     subsample = "none"

@@ -1,24 +1,10 @@
 """giotto-ph's compiled Ripser, called directly on a distance matrix.
 
-Why not ``gph.ripser_parallel``: importing the ``gph`` package imports its Python wrapper, which
-imports scikit-learn (``NearestNeighbors``, ``pairwise_distances``) and SciPy: about 1 to 2 s of a
-fresh process on a small machine, ten times the cost of computing H0–H1 of 300 landmarks. The
-backends only ever hand giotto-ph a finished distance matrix (``metric="precomputed"``, no
-weights, no generators), and for that input the wrapper does three things, which
-:func:`ripser_distance_matrix` repeats with the same compiled functions and the same arguments:
-
-- full filtration: the condensed upper triangle of the matrix (``squareform``'s order) to
-  ``rips_dm``, with the enclosing radius (``min_i max_j D_ij``) as threshold, beyond which the
-  complex is a cone and nothing changes;
-- finite threshold, or a sparse matrix: the upper-triangle entries (diagonal included) not
-  longer than the threshold, in COO form, to ``rips_dm_sparse``;
-- edge collapse: ``flag_complex_collapse_edges_dense``/``_coo`` first, then ``rips_dm_sparse``.
-
-The compiled modules are loaded from ``gph/modules/`` without executing ``gph/__init__.py``
-(:func:`kernels`); Python registers them in ``sys.modules`` under their own names
-(``gph.modules.gph_ripser`` ...), so a later ``import gph`` reuses them. If ``gph`` is imported
-already, or its layout is not the one expected, the package's own modules are used. ``tests/test_homology.py`` checks that the diagrams equal
-``gph.ripser_parallel``'s bit for bit on dense, thresholded, collapsed, sparse and Z/3Z inputs.
+Importing ``gph`` imports scikit-learn and SciPy; the backends only hand giotto-ph a finished
+distance matrix, so :func:`ripser_distance_matrix` repeats what ``gph.ripser_parallel`` does for
+that input with the same compiled functions (loaded by :func:`kernels` without executing
+``gph/__init__.py``). ``tests/test_homology.py`` checks the diagrams equal
+``gph.ripser_parallel``'s bit for bit. Details: ``docs/concepts.md`` (Backends).
 """
 
 from __future__ import annotations

@@ -1,49 +1,74 @@
 """Vietoris–Rips persistence engines behind one signature.
 
-Every backend receives the same input, a distance matrix whose entries are float32 numbers
-(stored as float64), either dense ``(m, m)`` or a sparse matrix of the edges not longer than the
-threshold, and returns raw diagrams: one ``(n_bars, 2)`` float64 array of ``(birth, death)`` per
-homology dimension ``0 .. maxdim``, infinite deaths as ``inf``, the essential H0 bar included.
-Because every engine sees the very same float32 filtration values and a persistence diagram does
-not depend on how ties are broken, the diagrams agree exactly (bottleneck distance 0) up to the
-rounding of each engine's arithmetic.
-
-Backends
---------
-``"giotto-ph"`` (default)
-    giotto-ph's Ripser with lock-free multi-threaded reduction in dimensions >= 1
-    (``n_threads``) and optional edge collapse; its compiled functions are called as
-    ``gph.ripser_parallel`` calls them, without importing its Python wrapper and the
-    scikit-learn it pulls in (:mod:`tda_nn.homology._gph`).
-``"ripser"``
-    ``ripser.ripser`` (ripser.py), single-threaded.
-``"gudhi"``
-    ``gudhi.RipsComplex`` (dense) or a ``gudhi.SimplexTree`` built from the sparse edges and
-    expanded to dimension ``maxdim + 1``. Memory grows with the number of simplices: only for
-    small inputs or with a threshold.
-``"giotto-tda"``
-    ``gtda.homology.VietorisRipsPersistence(metric="precomputed")``, only where giotto-tda is
-    installed (it needs scikit-learn 1.3).
+``"giotto-ph"`` (default), ``"ripser"``, ``"gudhi"`` and ``"giotto-tda"`` all receive the same
+float32 distance matrix (dense, or sparse under a threshold) and return one ``(n_bars, 2)`` array
+per homology dimension, so their diagrams agree exactly. See ``docs/concepts.md``. A backend is a
+function ``run(D, maxdim, thresh, coeff, n_threads, collapse_edges)`` registered with
+:func:`register_backend`; every choice of backend reads :data:`BACKENDS`, the live list of
+registered names (``docs/extending.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from tda_nn.errors import InputError
+from tda_nn.registry import Registry
 
-BACKENDS = ("giotto-ph", "ripser", "gudhi", "giotto-tda")
+__all__ = ["BACKENDS", "Backend", "check_backend", "get_backend", "register_backend", "run_backend"]
+
+#: ``run(D, maxdim, thresh, coeff, n_threads, collapse_edges) -> [bars_0, ..., bars_maxdim]``
+BackendRun = Callable[..., list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A persistence engine: its function and the package it needs (None: nothing)."""
+
+    name: str
+    run: BackendRun
+    requires: str | None = None
+
+
+_REGISTRY: Registry[Backend] = Registry("backend")
+#: names of the registered backends (a live tuple-like view)
+BACKENDS = _REGISTRY.view()
+
+
+def register_backend(name: str, run: BackendRun, *, requires: str | None = None,
+                     replace: bool = False) -> Backend:
+    """Make ``name`` a backend everywhere a backend is chosen.
+
+    Parameters
+    ----------
+    name : str
+    run : callable
+        ``run(D, maxdim, thresh, coeff, n_threads, collapse_edges)``; ``D`` is a dense ``(m, m)``
+        ndarray or a scipy sparse matrix of edges; returns one ``(n_bars_k, 2)`` float64 array
+        of ``(birth, death)`` per dimension ``k = 0 .. maxdim``, ``inf`` for essential bars.
+    requires : str, optional
+        Importable module the backend needs; checked when the backend is chosen.
+    replace : bool
+        Allow replacing a registered backend.
+    """
+    return _REGISTRY.register(name, Backend(name, run, requires), replace=replace)
+
+
+def get_backend(backend: str) -> Backend:
+    """The registered entry of ``backend``, else :class:`InputError` listing the backends."""
+    return _REGISTRY.get(backend)
 
 
 def check_backend(backend: str) -> str:
-    """Return ``backend`` if it is known and importable, else raise :class:`InputError`."""
-    modules = {"giotto-ph": "gph", "ripser": "ripser", "gudhi": "gudhi", "giotto-tda": "gtda"}
-    if backend not in modules:
-        raise InputError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    """Return ``backend`` if it is registered and importable, else raise :class:`InputError`."""
+    entry = get_backend(backend)
     import importlib.util
 
-    if importlib.util.find_spec(modules[backend]) is None:
-        raise InputError(f"backend={backend!r} needs the package {modules[backend]!r} installed")
+    if entry.requires is not None and importlib.util.find_spec(entry.requires) is None:
+        raise InputError(f"backend={backend!r} needs the package {entry.requires!r} installed")
     return backend
 
 
@@ -102,12 +127,10 @@ def _giotto_tda(D, maxdim, thresh, coeff, n_threads, collapse_edges):
     return [dgm[dgm[:, 2] == k, :2].astype(np.float64) for k in range(maxdim + 1)]
 
 
-_RUNNERS = {
-    "giotto-ph": _giotto_ph,
-    "ripser": _ripser,
-    "gudhi": _gudhi,
-    "giotto-tda": _giotto_tda,
-}
+register_backend("giotto-ph", _giotto_ph, requires="gph")
+register_backend("ripser", _ripser, requires="ripser")
+register_backend("gudhi", _gudhi, requires="gudhi")
+register_backend("giotto-tda", _giotto_tda, requires="gtda")
 
 
 def run_backend(
@@ -123,7 +146,8 @@ def run_backend(
 
     Parameters
     ----------
-    backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+    backend : str
+        A registered name: ``"giotto-ph"``, ``"ripser"``, ``"gudhi"``, ``"giotto-tda"``, ...
     D : ndarray of shape (m, m) or scipy sparse matrix
         Symmetric distances with zero diagonal; a sparse matrix lists the edges (missing = absent).
     maxdim : int
@@ -143,4 +167,5 @@ def run_backend(
     list of ndarray of shape (n_bars_k, 2)
         Raw ``(birth, death)`` bars for ``k = 0 .. maxdim``; ``death = inf`` for essential bars.
     """
-    return _RUNNERS[check_backend(backend)](D, maxdim, thresh, coeff, n_threads, collapse_edges)
+    run = get_backend(check_backend(backend)).run
+    return run(D, maxdim, thresh, coeff, n_threads, collapse_edges)

@@ -1,42 +1,101 @@
 """Metric spaces over one point cloud: the distances persistence is computed from.
 
-Each metric is wrapped in a small object that answers the three questions the rest of
-:mod:`tda_nn.homology` asks, without ever forming the full ``n x n`` matrix unless asked to:
-
-- ``row(i)``: distances from point ``i`` to every point (used by maxmin landmark selection, may be
-  float32-accurate);
-- ``nearest(idx)``: for every point, its exact distance to the nearest point of ``idx`` (the
-  covering radius of a subsample is the maximum of this);
-- ``matrix(idx)``: the exact pairwise distance matrix of the points ``idx`` (what the backends get).
-
-Metrics
--------
-``"euclidean"``
-    Straight-line distance. Rows are computed from one matrix-vector product against a centred
-    float32 copy (fast, ``O(n d)`` per row); exact quantities in float64 by chunks of rows.
-``"cosine"``
-    ``1 - cos(angle)`` between rows, i.e. ``|u - v|^2 / 2`` for the rows ``u, v`` scaled to unit
-    length. It is not a metric (no triangle inequality), so landmarks are chosen in the chordal
-    metric ``|u - v|`` (same order of distances) and the landmark error bound is derived there:
-    with chordal covering radius ``e`` and chordal diameter at most ``E`` the nearest-landmark map
-    distorts every cosine distance by at most ``2 e E`` (see :meth:`CosineSpace.error_bound`).
-``"knn_geodesic"``
-    The hop-count distance in the unweighted, symmetrised k-nearest-neighbour graph (Naitzat et al.,
-    JMLR 2020): ``metric_params={"n_neighbors": k}`` (default 14). Pairs in different components of
-    the graph are at infinite distance. The graph is built on the full cloud (Euclidean
-    neighbours, scikit-learn's ``NearestNeighbors``: up to ``O(n^2 d)`` time in high dimension);
-    distances are breadth-first searches from the points asked for (``O(n k)`` each).
-``"precomputed"``
-    The cloud is already a square distance matrix.
+``"euclidean"``, ``"cosine"``, ``"knn_geodesic"`` (hop counts on the kNN graph, Naitzat et al.
+2020) and ``"precomputed"``, each answering ``row(i)``, ``nearest(idx)`` and ``matrix(idx)``
+without forming the full ``n x n`` matrix. What each metric does and costs, and the cosine error
+bound: ``docs/concepts.md``. A metric is a class with those methods (plus ``n``, ``name``,
+``error_bound``; optionally ``nearest_owner``) registered with :func:`register_metric`;
+:data:`METRICS` and :data:`POINT_CLOUD_METRICS` (the CLI's and specs' choices) are live views of
+the registry (``docs/extending.md``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
+from tda_nn.checks import check_int, int_problem
 from tda_nn.errors import InputError
+from tda_nn.registry import Registry
 
-METRICS = ("euclidean", "cosine", "knn_geodesic", "precomputed")
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: the space class and what ``metric_params`` it takes.
+
+    Attributes
+    ----------
+    name : str
+    space : callable
+        ``space(cloud, **metric_params)``: the metric-space object of one cloud.
+    params : dict of str to callable
+        Accepted ``metric_params`` keys, each with a check (value -> problem text or None).
+    point_clouds : bool
+        Whether it takes point clouds (False for ``"precomputed"``: distance matrices).
+    """
+
+    name: str
+    space: Callable[..., Any]
+    params: Mapping[str, Callable[[Any], str | None]]
+    point_clouds: bool = True
+
+
+_REGISTRY: Registry[Metric] = Registry("metric")
+#: names of every registered metric (a live tuple-like view)
+METRICS = _REGISTRY.view()
+#: the metrics of point clouds (every one but ``"precomputed"``): the CLI's and specs' choices
+POINT_CLOUD_METRICS = _REGISTRY.view(lambda m: m.point_clouds)
+
+
+def register_metric(
+    name: str,
+    space: Callable[..., Any],
+    *,
+    params: Mapping[str, Callable[[Any], str | None]] | None = None,
+    point_clouds: bool = True,
+    replace: bool = False,
+) -> Metric:
+    """Make ``name`` a metric everywhere a metric is chosen.
+
+    Parameters
+    ----------
+    name : str
+    space : callable
+        ``space(cloud, **metric_params)`` with ``cloud`` of shape ``(n_points, n_features)``.
+    params : dict of str to callable, optional
+        ``metric_params`` keys it takes, each with a check returning a problem text or None.
+    point_clouds : bool
+        False when the "cloud" is something else (a distance matrix).
+    replace : bool
+        Allow replacing a registered metric.
+    """
+    entry = Metric(name, space, dict(params or {}), point_clouds)
+    return _REGISTRY.register(name, entry, replace=replace)
+
+
+def check_metric(metric: Any) -> str:
+    """``metric`` if it is registered, else InputError listing the metrics."""
+    _REGISTRY.get(metric)
+    return metric
+
+
+def metric_params_problem(metric: str, metric_params: Mapping[str, Any] | None) -> str | None:
+    """What is wrong with ``metric_params`` for ``metric`` (a registered name), or None."""
+    params = dict(metric_params or {})
+    checks = _REGISTRY.get(metric).params
+    if params and not checks:
+        return f"metric {metric!r} takes no parameters, got {params}"
+    unknown = sorted(set(params) - set(checks))
+    if unknown:
+        return f"unknown key(s) {unknown} for {metric} (it takes {', '.join(checks)})"
+    for key, value in params.items():
+        problem = checks[key](value)
+        if problem:
+            return f"{key} {problem}"
+    return None
 
 # rows per chunk when exact distances to a set of points are computed (bounded extra memory)
 _CHUNK_BYTES = 64 * 2**20
@@ -197,7 +256,7 @@ class CosineSpace(EuclideanSpace):
         return 0.5 * chordal**2
 
     def error_bound(self, covering_radius: float) -> float:
-        """Bottleneck bound from the chordal covering radius (see the module docstring)."""
+        """Bottleneck bound from the chordal covering radius (see docs/concepts.md, Metrics)."""
         return 2.0 * covering_radius * self.chordal_diameter
 
 
@@ -210,11 +269,8 @@ class GraphSpace:
         from sklearn.neighbors import NearestNeighbors
 
         self.n = X.shape[0]
-        if int(n_neighbors) != n_neighbors or n_neighbors < 1:
-            raise InputError(
-                f"metric_params['n_neighbors'] must be a positive integer, got {n_neighbors!r}"
-            )
-        k = min(int(n_neighbors), self.n - 1)
+        k = min(check_int(n_neighbors, "metric_params['n_neighbors']", 1, integral_floats=True),
+                self.n - 1)
         if k < 1:
             self.graph = None
             return
@@ -293,6 +349,11 @@ class PrecomputedSpace:
 
 MetricSpace = EuclideanSpace | CosineSpace | GraphSpace | PrecomputedSpace
 
+register_metric("euclidean", EuclideanSpace)
+register_metric("cosine", CosineSpace)
+register_metric("knn_geodesic", GraphSpace, params={"n_neighbors": lambda v: int_problem(v, 1)})
+register_metric("precomputed", PrecomputedSpace, point_clouds=False)
+
 
 def metric_space(
     cloud: np.ndarray, metric: str, metric_params: dict | None = None
@@ -302,22 +363,15 @@ def metric_space(
     Parameters
     ----------
     cloud : ndarray of shape (n_points, n_features), or (n_points, n_points) if precomputed
-    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        The point cloud, or its distance matrix for ``"precomputed"``.
+    metric : str
+        A registered name: ``"euclidean"``, ``"cosine"``, ``"knn_geodesic"``, ``"precomputed"``...
+        (see docs/concepts.md, Metrics).
     metric_params : dict or None
-        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other metric takes parameters.
+        ``{"n_neighbors": k}`` for ``"knn_geodesic"``; no other built-in metric takes parameters.
     """
-    params = dict(metric_params or {})
-    if metric == "knn_geodesic":
-        unknown = set(params) - {"n_neighbors"}
-        if unknown:
-            raise InputError(f"metric_params: unknown key(s) {sorted(unknown)} for knn_geodesic")
-        return GraphSpace(cloud, n_neighbors=params.get("n_neighbors", 14))
-    if params:
-        raise InputError(f"metric_params: metric={metric!r} takes no parameters, got {params}")
-    if metric == "euclidean":
-        return EuclideanSpace(cloud)
-    if metric == "cosine":
-        return CosineSpace(cloud)
-    if metric == "precomputed":
-        return PrecomputedSpace(cloud)
-    raise InputError(f"metric must be one of {METRICS}, got {metric!r}")
+    entry = _REGISTRY.get(metric)
+    problem = metric_params_problem(metric, metric_params)
+    if problem:
+        raise InputError(f"metric_params: {problem}")
+    return entry.space(cloud, **dict(metric_params or {}))

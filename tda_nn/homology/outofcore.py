@@ -1,36 +1,10 @@
 """Landmarks of a cloud bigger than memory: maxmin and random subsamples by blocks of rows.
 
-The in-memory maxmin (:func:`tda_nn.homology.subsample.maxmin_landmarks`) needs one full pass
-over the cloud per landmark. Here the cloud (a :class:`~tda_nn.homology.chunked.ChunkedCloud`) is
-read once per *batch* of landmarks, and the greedy choice stays exact:
-
-1. Pass 1 sums the rows (the centroid), pass 2 the squared norms of the centred rows; the first
-   landmark is the point nearest the centroid (as in memory) or a seeded random point.
-2. A *full pass* applies the landmarks chosen since the last one to every point (its distance to
-   the nearest landmark ``mind`` and the landmark that owns it, ties to the earlier one, as in
-   memory) and keeps in memory the ``T`` points with the largest ``mind`` (the *candidates*, by
-   ``(-mind, index)``; ``T`` fills ``candidate_bytes``), and ``tau``, the largest ``mind`` of all
-   the other points.
-3. Landmarks are then chosen among the candidates alone, updating their ``mind`` in memory: as
-   ``mind`` only decreases, every other point stays ``<= tau``, so while the best candidate is
-   ``> tau`` it is the global farthest point (ties: the smaller index, as ``np.argmax``). When no
-   candidate is left above ``tau``, go to 2.
-4. A last full pass applies the last batch and computes the exact (float64) distance of every point
-   to its nearest landmark: the covering radius, the cell masses and radii.
-
-Distances for the choice are float32 (as in memory, where they come from a matrix-vector product;
-here from a matrix-matrix product), so the landmarks agree with the in-memory path up to float32
-rounding: a different choice needs two candidates whose distances differ by less than float32
-rounding. Given the landmarks, the covering radius, the cells (masses, radii) and the landmarks'
-distance matrix are computed as in memory, in float64, and agree bit for bit.
-
-Every pass is a map over blocks of pure functions (:func:`block_sum`, :func:`block_norms`,
-:func:`block_update`) followed by a reduction in block order on the caller's side, so the same
-code runs in this process or, with ``scheduler``, on a Dask cluster
-(:func:`tda_nn.execution.map_ordered`), with identical results.
-
-Memory: one block (``block_bytes``, float32, plus its float64 copy), the candidates
-(``candidate_bytes``) and 28 bytes per point (``mind``, ``owner``, squared norms, float64/int64).
+The cloud (a :class:`~tda_nn.homology.chunked.ChunkedCloud`) is read once per *batch* of
+landmarks, keeping the farthest points in memory as candidates, and the greedy choice stays exact;
+every pass is a map over blocks (:func:`block_sum`, :func:`block_norms`, :func:`block_update`)
+reduced in block order, here or on a Dask cluster, with identical results. The algorithm, its
+float32 caveat and its memory: ``docs/pipelines-and-scale-out.md`` (Layers bigger than memory).
 """
 
 from __future__ import annotations

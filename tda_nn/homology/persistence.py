@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from tda_nn._sklearn import (
+    OneOf,
     Satisfies,
     TdaEstimatorMixin,
     ThreeDOutputMixin,
@@ -27,15 +28,9 @@ from tda_nn._sklearn import (
 from tda_nn.diagrams import pad_diagrams
 from tda_nn.errors import InputError
 from tda_nn.homology.backends import BACKENDS, check_backend
-from tda_nn.homology.metrics import METRICS
-from tda_nn.homology.unit import (
-    DEFAULT_N_LANDMARKS,
-    SUBSAMPLE_METHODS,
-    PersistenceResult,
-    check_cloud,
-    check_homology_dimensions,
-    compute_persistence,
-)
+from tda_nn.homology.metrics import METRICS, metric_params_problem
+from tda_nn.homology.params import DEFAULT_N_LANDMARKS, SUBSAMPLE_CHOICES, PersistenceParams
+from tda_nn.homology.unit import PersistenceResult, check_cloud, compute_persistence
 
 __all__ = ["VietorisRipsPersistence", "check_point_clouds", "pad_diagrams"]
 
@@ -45,9 +40,10 @@ def check_point_clouds(X, metric: str = "euclidean") -> list[np.ndarray]:
 
     Parameters
     ----------
-    X : list of array-like of shape (n_points_i, n_features_i), or ndarray of shape
-        (n_clouds, n_points, n_features)
+    X : list of array-like of shape (n_points_i, n_features_i), or ndarray (n_clouds, n_points, n_features)
         Square distance matrices when ``metric="precomputed"``.
+    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+        The metric the clouds will be measured in (decides what a valid cloud is).
 
     Returns
     -------
@@ -113,8 +109,9 @@ class VietorisRipsPersistence(
     ----------
     homology_dimensions : sequence of int, default (0, 1)
         Homology dimensions to compute (distinct non-negative integers; cost grows fast above 2).
-    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}, default "euclidean"
-        ``"knn_geodesic"`` is the hop-count distance in the k-nearest-neighbour graph of Naitzat
+    metric : str, default "euclidean"
+        A registered metric (:data:`tda_nn.homology.metrics.METRICS`): ``"euclidean"``,
+        ``"cosine"``, ``"knn_geodesic"``, ``"precomputed"``. ``"knn_geodesic"`` is the hop-count distance in the k-nearest-neighbour graph of Naitzat
         et al. (2020), ``metric_params={"n_neighbors": 14}``.
     metric_params : dict or None
         ``{"n_neighbors": k}`` for ``"knn_geodesic"``; empty (or None) for the other metrics.
@@ -123,12 +120,17 @@ class VietorisRipsPersistence(
     subsample : {"auto", "maxmin", "random", "none"} or None, default "auto"
         ``"auto"``: ``n_landmarks`` maxmin landmarks for clouds larger than that, else exact.
     n_landmarks : int, default 300
+        Size of the subsample (maxmin landmarks for ``"auto"``).
     coeff : int, default 2
         Prime field of coefficients.
-    backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}, default "giotto-ph"
+    backend : str, default "giotto-ph"
+        A registered backend (:data:`tda_nn.homology.backends.BACKENDS`): ``"giotto-ph"``,
+        ``"ripser"``, ``"gudhi"``, ``"giotto-tda"``.
     reduced_homology : bool, default True
         Drop the one essential H0 bar (as giotto-tda does): beta_0 = alive H0 bars + 1.
     collapse_edges : bool or "auto", default "auto"
+        Edge collapse in giotto-ph/giotto-tda; ``"auto"`` uses it for H2 and above under a finite
+        threshold (exact, and much faster there).
     n_threads : int, default 1
         Threads inside one computation (giotto-ph, dimensions >= 1); -1: all cores.
     n_jobs : int or None, default None
@@ -172,13 +174,13 @@ class VietorisRipsPersistence(
         "homology_dimensions": [
             Satisfies(non_negative_int_sequence, "a sequence of distinct non-negative integers")
         ],
-        "metric": [StrOptions(set(METRICS))],
+        "metric": [OneOf(METRICS)],
         "metric_params": [dict, None],
         "max_edge_length": [Interval(Real, 0, None, closed="right")],
-        "subsample": [StrOptions(set(SUBSAMPLE_METHODS)), None],
+        "subsample": [StrOptions(set(SUBSAMPLE_CHOICES)), None],
         "n_landmarks": [Interval(Integral, 1, None, closed="left")],
         "coeff": [Satisfies(is_prime, "a prime number")],
-        "backend": [StrOptions(set(BACKENDS))],
+        "backend": [OneOf(BACKENDS)],
         "reduced_homology": ["boolean"],
         "collapse_edges": ["boolean", StrOptions({"auto"})],
         "n_threads": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
@@ -221,19 +223,19 @@ class VietorisRipsPersistence(
 
     def _check_param_combinations(self) -> None:
         check_backend(self.backend)  # installed?
-        params = dict(self.metric_params or {})
-        allowed = {"n_neighbors"} if self.metric == "knn_geodesic" else set()
-        unknown = sorted(set(params) - allowed)
-        if unknown:
-            raise self._param_error(
-                "metric_params",
-                "{'n_neighbors': int} for metric='knn_geodesic'" if allowed
-                else f"empty for metric={self.metric!r}",
-                self.metric_params,
-            )
-        k = params.get("n_neighbors", 1)
-        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-            raise self._param_error("metric_params['n_neighbors']", "an int >= 1", k)
+        problem = metric_params_problem(self.metric, self.metric_params)
+        if problem:
+            raise self._param_error("metric_params", f"valid for metric={self.metric!r} ({problem})",
+                                    self.metric_params)
+
+    def _params(self) -> PersistenceParams:
+        """The persistence parameters of this estimator (validated by ``fit``)."""
+        return PersistenceParams(
+            homology_dimensions=self.homology_dimensions_, metric=self.metric,
+            metric_params=self.metric_params, subsample=self.subsample,
+            n_landmarks=self.n_landmarks, max_edge_length=self.max_edge_length,
+            backend=self.backend, coeff=self.coeff,
+        )
 
     def fit(self, X, y=None) -> VietorisRipsPersistence:
         """Validate the parameters and the clouds; learn ``homology_dimensions_``.
@@ -242,8 +244,7 @@ class VietorisRipsPersistence(
 
         Parameters
         ----------
-        X : list of ndarray of shape (n_points_i, n_features_i), or ndarray of shape
-            (n_clouds, n_points, n_features)
+        X : list of ndarray of shape (n_points_i, n_features_i), or ndarray (n_clouds, n_points, n_features)
         y : ignored
 
         Returns
@@ -258,7 +259,7 @@ class VietorisRipsPersistence(
         clouds = check_point_clouds(X, self.metric)
         for name in ("results_", *_FIT_ARRAYS):
             self.__dict__.pop(name, None)
-        self.homology_dimensions_ = check_homology_dimensions(self.homology_dimensions)
+        self.homology_dimensions_ = tuple(sorted(int(d) for d in self.homology_dimensions))
         self.n_clouds_ = len(clouds)
         widths = {c.shape[1] for c in clouds}
         if len(widths) == 1:
@@ -271,15 +272,9 @@ class VietorisRipsPersistence(
         from joblib import Parallel, delayed
 
         seeds = _cloud_seeds(self.random_state, len(clouds))
-        kwargs = dict(
-            homology_dimensions=self.homology_dimensions_,
-            metric=self.metric,
-            metric_params=self.metric_params,
-            max_edge_length=self.max_edge_length,
-            subsample=self.subsample,
-            n_landmarks=self.n_landmarks,
-            coeff=self.coeff,
-            backend=self.backend,
+        kwargs = self._params().persistence_kwargs()
+        del kwargs["random_state"]
+        kwargs.update(
             reduced_homology=self.reduced_homology,
             collapse_edges=self.collapse_edges,
             n_threads=self.n_threads,
@@ -335,6 +330,8 @@ class VietorisRipsPersistence(
         ----------
         X : list of ndarray of shape (n_points_i, n_features_i)
         y : ignored
+        **fit_params : ignored
+            Accepted for scikit-learn's API.
 
         Returns
         -------
@@ -353,6 +350,11 @@ class VietorisRipsPersistence(
 
         The number of rows per diagram depends on the collection transformed, so rows have no
         fixed names; the transformers after this one name their own columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            Accepted for scikit-learn's API.
         """
         check_is_fitted(self, "homology_dimensions_")
         return np.array(["birth", "death", "homology_dimension"], dtype=object)

@@ -1,25 +1,8 @@
 """Subsamples of a point cloud with their covering radius.
 
-A subsample ``L`` of a cloud ``X`` at Hausdorff distance ``r`` (every point of ``X`` within ``r``
-of ``L``: the *covering radius*) moves the Vietoris–Rips persistence diagram by at most ``2 r`` in
-bottleneck distance, with the convention used throughout (ripser's: a simplex enters at the length
-of its longest edge): the nearest-landmark map is a correspondence of distortion at most ``2 r``
-and the Rips stability theorem (Chazal, de Silva & Oudot 2014) bounds the bottleneck distance by
-the distortion. Every subsample here therefore returns its exact covering radius.
-
-- :func:`maxmin_landmarks`: greedy farthest-point ("maxmin") selection. Each new landmark is the
-  point farthest from those already chosen, so the landmarks are both ``r``-covering and
-  ``r``-separated (pairwise at least ``r`` apart): spread evenly over the shape whatever the
-  sampling density, which is what makes their diagrams clean. Time ``O(n m d)`` (one
-  matrix-vector product per landmark), extra memory ``O(n)``. The first landmark is the point
-  nearest the centroid (Euclidean and cosine clouds), the medoid (precomputed distances) or point
-  0 (kNN graphs) when ``random_state`` is None, so the same cloud always gives the same
-  landmarks; an explicit ``random_state`` draws it at random (to measure how much the answer
-  depends on it). Each landmark also gets its *mass*: the number of cloud points nearest to it
-  (its Voronoi cell), which tells an outlier (mass 1) from a landmark standing for a dense
-  stretch.
-- :func:`random_subsample`: ``m`` points uniformly without replacement; cheaper to choose but with a
-  larger covering radius for the same ``m`` (and so a weaker error bound).
+:func:`maxmin_landmarks` (greedy farthest-point, deterministic by default, with each landmark's
+mass) and :func:`random_subsample`; each returns its exact covering radius ``r``, which moves the
+Vietoris–Rips diagram by at most ``2 r`` in bottleneck distance. See ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -91,6 +74,7 @@ def maxmin_landmarks(
     Parameters
     ----------
     space : metric space object from :func:`tda_nn.homology.metrics.metric_space`
+        The cloud in its metric.
     n_landmarks : int
         Number of landmarks ``m`` (all points if ``m >= n``).
     random_state : int, Generator or None
@@ -165,6 +149,15 @@ def random_subsample(
     space: MetricSpace, n_points: int, random_state: int | np.random.Generator | None = None
 ) -> Subsample:
     """``n_points`` points drawn uniformly without replacement, with their covering radius.
+
+    Parameters
+    ----------
+    space : MetricSpace
+        The cloud in its metric (:func:`tda_nn.homology.metric_space`).
+    n_points : int
+        Points to draw; a cloud of at most this many points is used whole.
+    random_state : int, Generator or None
+        Seeds the draw; None: unseeded (NumPy's fresh entropy).
 
     Returns
     -------

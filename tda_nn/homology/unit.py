@@ -2,42 +2,11 @@
 
 :func:`compute_persistence` takes a cloud and parameters and returns a picklable
 :class:`PersistenceResult`; it reads no global state, writes nothing and seeds its own random
-generator, so executors (joblib here, Dask elsewhere) can run it anywhere.
-
-How the default works, and what it costs
-----------------------------------------
-1. **Metric space.** The cloud is wrapped in its metric (:mod:`tda_nn.homology.metrics`); no
-   ``n x n`` matrix is formed.
-2. **Subsample** (``subsample="auto"``): clouds of more than ``n_landmarks`` points (default
-   300, :data:`DEFAULT_N_LANDMARKS`) are replaced by ``n_landmarks`` maxmin landmarks
-   (:mod:`tda_nn.homology.subsample`) with their exact covering radius ``r``; smaller clouds are
-   used whole (exact). Maxmin landmarks are evenly spread (pairwise ``>= r`` apart), so their
-   diagram has few, short noise bars, and the cost beyond the ``O(n m d)`` selection does not
-   depend on ``n``. Why 300: with giotto-ph, H0–H1 of 300 landmarks over the full filtration
-   takes a fraction of a second and H0–H2 about 0.4 to 4 seconds on one core, growing roughly
-   like ``m^4`` in dimension 2 (noise-free sphere: 1 s at 200, 4 s at 300, 20 s at 400
-   landmarks; torus: 0.16, 0.4, 1 s); and 300 landmarks resolve the reference shapes of
-   :mod:`tda_nn.datasets.shapes` with margin, where 200 do not resolve the torus' loops
-   reliably (see :mod:`tda_nn.features.betti`). Raise ``n_landmarks`` to resolve finer
-   features, lower it for speed; ``subsample=None`` computes the exact diagram of the whole
-   cloud; ``"maxmin"`` and ``"random"`` force a subsample of ``min(n_landmarks, n)`` points.
-3. **Distances** of the points used, exactly (float64, then rounded to float32, the precision of
-   the Ripser engines, so that every backend sees identical filtration values).
-4. **Persistence** with the backend (:mod:`tda_nn.homology.backends`), up to ``max_edge_length``.
-   Without a threshold the full filtration is computed (Ripser stops at the enclosing radius,
-   beyond which the complex is a cone and nothing changes), so the diagram is complete.
-5. **Layout**: rows ``(birth, death, dim)``; with ``reduced_homology`` the one essential H0 bar is
-   dropped (as giotto-tda does); other infinite deaths become the threshold.
-
-Error bound
------------
-``error_bound`` bounds the bottleneck distance between the returned diagram and the exact diagram
-of the whole cloud (same metric, same threshold convention: a simplex enters at its longest
-edge). For a subsample at covering radius ``r`` it is ``2 r`` (Rips stability under the
-nearest-landmark correspondence); ``0`` when the cloud is used whole. For ``metric="cosine"`` it
-is ``2 e E`` with ``e`` the chordal covering radius and ``E <= 2`` a bound on the chordal diameter
-(see :mod:`tda_nn.homology.metrics`). Bars alive at a finite threshold are cut there in both
-diagrams, so the bound also holds under a threshold.
+generator, so executors (joblib here, Dask elsewhere) can run it anywhere. By default clouds above
+:data:`DEFAULT_N_LANDMARKS` (300) points are replaced by maxmin landmarks, and every result
+reports ``error_bound = 2 r``, a bound on the bottleneck distance to the exact diagram of the
+whole cloud (``r`` the covering radius). How the default works, what it costs and what the bound
+means: ``docs/concepts.md``.
 """
 
 from __future__ import annotations
@@ -50,26 +19,28 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_homology_dimensions
 from tda_nn.errors import InputError, InputTypeError
 from tda_nn.features.components import minimum_spanning_tree
 from tda_nn.homology.backends import check_backend, run_backend
 from tda_nn.homology.chunked import ChunkedCloud
-from tda_nn.homology.metrics import METRICS, CosineSpace, metric_space
+from tda_nn.homology.metrics import CosineSpace, metric_space
+from tda_nn.homology.params import DEFAULT_N_LANDMARKS, SUBSAMPLE_CHOICES, PersistenceParams
 from tda_nn.homology.subsample import Subsample, maxmin_landmarks, random_subsample
 
 __all__ = [
     "DEFAULT_N_LANDMARKS",
     "DENSE_LIMIT",
     "PersistenceResult",
+    "check_homology_dimensions",
     "compute_persistence",
 ]
 
-#: landmarks used by ``subsample="auto"`` for clouds larger than this
-DEFAULT_N_LANDMARKS = 300
 #: largest number of points whose dense distance matrix is formed (about 290 MB in float64);
 #: larger exact computations need a finite ``max_edge_length`` and go through a sparse matrix
 DENSE_LIMIT = 6000
-SUBSAMPLE_METHODS = ("auto", "maxmin", "random", "none")
+#: the subsample choices (:data:`tda_nn.homology.params.SUBSAMPLE_CHOICES`), under their old name
+SUBSAMPLE_METHODS = SUBSAMPLE_CHOICES
 
 
 @dataclass
@@ -91,7 +62,7 @@ class PersistenceResult:
         Hausdorff distance from the cloud to the points used, in the metric's units; 0.0 if exact.
     error_bound : float
         Upper bound on the bottleneck distance (L-infinity ground metric) between ``diagram`` and the
-        exact diagram of the whole cloud (see the module docstring); 0.0 if exact.
+        exact diagram of the whole cloud (see docs/concepts.md); 0.0 if exact.
     threshold : float
         Largest filtration value computed (``max_edge_length``; ``inf`` = full filtration). Deaths
         of bars still alive there are set to it.
@@ -131,22 +102,14 @@ class PersistenceResult:
     mst: np.ndarray | None = field(default=None, repr=False)
 
     def bars(self, dim: int) -> np.ndarray:
-        """The ``(birth, death)`` bars of one homology dimension, shape ``(n_bars_dim, 2)``."""
+        """The ``(birth, death)`` bars of one homology dimension, shape ``(n_bars_dim, 2)``.
+
+        Parameters
+        ----------
+        dim : int
+            Homology dimension.
+        """
         return self.diagram[self.diagram[:, 2] == dim, :2]
-
-
-def check_homology_dimensions(homology_dimensions: Iterable[int]) -> tuple[int, ...]:
-    """Sorted unique non-negative integer dimensions, or :class:`InputError`."""
-    try:
-        dims = tuple(sorted({int(d) for d in homology_dimensions}))
-        ok = all(float(d) == int(d) for d in homology_dimensions)
-    except (TypeError, ValueError):
-        ok, dims = False, ()
-    if not ok or not dims or dims[0] < 0:
-        raise InputError(
-            f"homology_dimensions must be non-negative integers, got {homology_dimensions!r}"
-        )
-    return dims
 
 
 def check_cloud(cloud, metric: str = "euclidean", name: str = "cloud") -> np.ndarray:
@@ -186,19 +149,15 @@ def _choose_subsample(space, subsample, n_landmarks, random_state) -> Subsample:
         return Subsample(np.arange(n), 0.0, "none")
     if subsample == "auto" and n <= n_landmarks:
         return Subsample(np.arange(n), 0.0, "none")
-    if subsample in ("auto", "maxmin"):
-        return maxmin_landmarks(space, n_landmarks, random_state)
     if subsample == "random":
         return random_subsample(space, n_landmarks, 0 if random_state is None else random_state)
-    raise InputError(f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {subsample!r}")
+    return maxmin_landmarks(space, n_landmarks, random_state)  # "auto" or "maxmin"
 
 
 def _chunked_subsample(cloud, metric, subsample, n_landmarks, random_state, scheduler):
     """(space, subsample) of a chunked cloud, or (None, None) when it is to be used whole."""
     from tda_nn.homology.outofcore import ChunkedEuclidean
 
-    if subsample not in SUBSAMPLE_METHODS and subsample is not None:
-        raise InputError(f"subsample must be one of {SUBSAMPLE_METHODS} or None, got {subsample!r}")
     whole = subsample in (None, "none") or (subsample == "auto" and cloud.n <= n_landmarks)
     if whole:
         if cloud.n > DENSE_LIMIT:
@@ -280,24 +239,6 @@ def _to_float32_values(D):
     return D
 
 
-def _check_params(metric, backend, max_edge_length, coeff, n_landmarks) -> float:
-    """Validate the scalar parameters; return the threshold as a float."""
-    if metric not in METRICS:
-        raise InputError(f"metric must be one of {METRICS}, got {metric!r}")
-    check_backend(backend)
-    try:
-        thresh = float(max_edge_length)
-    except (TypeError, ValueError):
-        thresh = np.nan
-    if not thresh > 0:
-        raise InputError(f"max_edge_length must be a number > 0 (or inf), got {max_edge_length!r}")
-    if int(coeff) != coeff or coeff < 2 or any(coeff % p == 0 for p in range(2, int(coeff))):
-        raise InputError(f"coeff must be a prime number, got {coeff!r}")
-    if int(n_landmarks) != n_landmarks or n_landmarks < 1:
-        raise InputError(f"n_landmarks must be a positive integer, got {n_landmarks!r}")
-    return thresh
-
-
 def _distances(space, sub: Subsample, thresh: float):
     """Distance matrix of the points used (dense, or sparse for large exact clouds), threshold.
 
@@ -370,9 +311,12 @@ def compute_persistence(
     Parameters
     ----------
     cloud : array-like of shape (n_points, n_features), or (n_points, n_points) if precomputed
+        The point cloud (or a :class:`~tda_nn.homology.chunked.ChunkedCloud`, see Notes).
     homology_dimensions : iterable of int
         Dimensions to report, e.g. ``(0, 1, 2)``.
-    metric : {"euclidean", "cosine", "knn_geodesic", "precomputed"}
+    metric : str
+        A registered metric: ``"euclidean"``, ``"cosine"``, ``"knn_geodesic"``,
+        ``"precomputed"`` (see :mod:`tda_nn.homology.metrics`).
     metric_params : dict or None
         ``{"n_neighbors": k}`` for ``"knn_geodesic"`` (default 14).
     max_edge_length : float
@@ -385,7 +329,8 @@ def compute_persistence(
         Size of the subsample.
     coeff : int
         Prime ``p``: homology with coefficients in Z/pZ.
-    backend : {"giotto-ph", "ripser", "gudhi", "giotto-tda"}
+    backend : str
+        A registered backend: ``"giotto-ph"``, ``"ripser"``, ``"gudhi"``, ``"giotto-tda"``.
     reduced_homology : bool
         Drop the one essential H0 bar (giotto-tda's convention).
     collapse_edges : bool or "auto"
@@ -403,39 +348,50 @@ def compute_persistence(
         For a :class:`~tda_nn.homology.chunked.ChunkedCloud` only: run its passes on this Dask
         cluster (same result as without).
 
+    Returns
+    -------
+    PersistenceResult
+
+    Notes
+    -----
     A :class:`~tda_nn.homology.chunked.ChunkedCloud` (a layer read by blocks of rows, see
     :func:`~tda_nn.homology.chunked.open_chunked`) is subsampled out of core
     (:mod:`tda_nn.homology.outofcore`, Euclidean metric): the same landmarks, covering radius,
     masses and diagram as the in-memory path, up to float32 rounding of the distances the greedy
     choice compares, in memory bounded by one block plus the candidates.
 
-    Returns
-    -------
-    PersistenceResult
+    The keywords ``homology_dimensions`` .. ``coeff`` are validated as
+    :class:`~tda_nn.homology.params.PersistenceParams` (one set of rules for every caller).
     """
     start = time.perf_counter()
-    dims = check_homology_dimensions(homology_dimensions)
-    thresh = _check_params(metric, backend, max_edge_length, coeff, n_landmarks)
+    params = PersistenceParams(
+        homology_dimensions=homology_dimensions, metric=metric, metric_params=metric_params,
+        subsample=subsample, n_landmarks=n_landmarks, max_edge_length=max_edge_length,
+        backend=backend, coeff=coeff,
+    )
+    check_backend(backend)  # installed?
+    dims, thresh = params.homology_dimensions, params.threshold
+    n_landmarks = params.persistence_kwargs()["n_landmarks"]
     if infinity_values is not None and (
         isinstance(infinity_values, bool) or not isinstance(infinity_values, int | float | np.number)
         or np.isnan(infinity_values)
     ):
         raise InputError(f"infinity_values must be a number or None, got {infinity_values!r}")
     if isinstance(cloud, ChunkedCloud):
-        space, sub = _chunked_subsample(cloud, metric, subsample, int(n_landmarks),
+        space, sub = _chunked_subsample(cloud, metric, subsample, n_landmarks,
                                         random_state, scheduler)
         if space is None:  # small enough to be used whole: the in-memory path
             cloud = cloud.rows(np.arange(cloud.n))
     if not isinstance(cloud, ChunkedCloud):
         X = check_cloud(cloud, metric)
         space = metric_space(X, metric, metric_params)
-        sub = _choose_subsample(space, subsample, int(n_landmarks), random_state)
+        sub = _choose_subsample(space, subsample, n_landmarks, random_state)
     D, thresh = _distances(space, sub, thresh)
     if collapse_edges == "auto":
         collapse = bool(dims[-1] >= 2 and np.isfinite(thresh))
     else:
         collapse = bool(collapse_edges)
-    raw = run_backend(backend, D, dims[-1], thresh, int(coeff), int(n_threads), collapse)
+    raw = run_backend(backend, D, dims[-1], thresh, params.coeff, int(n_threads), collapse)
     diagram = _layout(raw, dims, reduced_homology, thresh, infinity_values)
     mst = minimum_spanning_tree(D) if isinstance(D, np.ndarray) and 0 in dims else None
 
@@ -458,7 +414,7 @@ def compute_persistence(
         threshold=float(thresh),
         metric=metric,
         backend=backend,
-        coeff=int(coeff),
+        coeff=params.coeff,
         reduced_homology=bool(reduced_homology),
         seconds=time.perf_counter() - start,
         indices=None if sub.method == "none" else sub.indices,

@@ -9,6 +9,9 @@
 - :class:`RunStore`: many training steps x layers on disk, manifest, atomic writes, memory-mapped
   reads (layout in :mod:`tda_nn.io.store`).
 
+- :func:`register_format`: a new saved-activation format, read everywhere activations are read
+  (:mod:`tda_nn.io.formats`).
+
 Heavy libraries (torch, h5py, safetensors) are imported only when their format is used.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from tda_nn.io._common import LayerNotFoundError
 from tda_nn.io.activation_set import ActivationSet
+from tda_nn.io.formats import register_format
 from tda_nn.io.labels import read_labels
 from tda_nn.io.readers import detect_format, load_activations
 from tda_nn.io.store import RunStore
@@ -28,5 +32,6 @@ __all__ = [
     "detect_format",
     "load_activations",
     "read_labels",
+    "register_format",
     "save_activations",
 ]

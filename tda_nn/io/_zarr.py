@@ -1,5 +1,7 @@
 """Zarr stores (a ``.zarr`` directory, or one holding ``zarr.json`` / ``.zgroup``): every array at
 any depth is a layer named by its path (``encoder/0``); a root ``labels`` array is optional.
+Integer labels with a root attribute ``label_names`` (a list) are read as those names. A root group
+``_tokens`` (token-level extraction: which text and position each row is) is not a layer.
 
 Layer order is the group attribute ``layer_order`` (written by :func:`write_zarr`) where present,
 else the natural sort of the names. Arrays are chunked, so a layer is read (not memory-mapped)
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
     from tda_nn.io.activation_set import ActivationSet
 
 ORDER_ATTR = "layer_order"
+#: root attribute: the names of integer label codes (``labels == i`` means ``label_names[i]``)
+LABEL_NAMES_ATTR = "label_names"
+#: root group of per-row metadata that is not a layer
+TOKENS_GROUP = "_tokens"
 _ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError)
 
 
@@ -55,7 +61,8 @@ def _members(group: Any, prefix: str) -> Iterator[tuple[str, Any, bool]]:
     for name, array in group.arrays():
         yield name, array, False
     for name, child in group.groups():
-        yield name, child, True
+        if not (prefix == "" and name == TOKENS_GROUP):
+            yield name, child, True
 
 
 def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
@@ -66,7 +73,10 @@ def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
     group = _open(src)
     arrays = walk_tree(group, _members, source=src, fmt="zarr", errors=_ERRORS)
     labels = _read(arrays.pop(LABELS_KEY), src, LABELS_KEY) if LABELS_KEY in arrays else None
-    order = dict(group.attrs).get(ORDER_ATTR)
+    attrs = dict(group.attrs)
+    if labels is not None and LABEL_NAMES_ATTR in attrs:
+        labels = _named_labels(labels, attrs[LABEL_NAMES_ATTR], src)
+    order = attrs.get(ORDER_ATTR)
     names = list(arrays)
     if isinstance(order, list) and sorted(map(str, order)) == sorted(names):
         names = [str(n) for n in order]
@@ -77,6 +87,15 @@ def read_zarr(path: Path, layers: str | Iterable[str] | None) -> ActivationSet:
         lambda name: ZarrLoader(src, name, tuple(arrays[name].shape)),
         labels=labels,
     )
+
+
+def _named_labels(codes: np.ndarray, names: Any, path: str) -> np.ndarray:
+    """Integer codes mapped to their names (``label_names``)."""
+    if not isinstance(names, list) or codes.dtype.kind not in "iu":
+        raise corrupt(path, "zarr", f"attribute {LABEL_NAMES_ATTR!r} needs integer labels and a list")
+    if codes.size and (codes.min() < 0 or codes.max() >= len(names)):
+        raise corrupt(path, "zarr", f"labels hold codes outside {LABEL_NAMES_ATTR!r} (0..{len(names) - 1})")
+    return np.asarray([str(n) for n in names])[codes]
 
 
 def _read(array: Any, path: str, name: str) -> np.ndarray:

@@ -189,7 +189,15 @@ class ActivationSet(Mapping[str, np.ndarray]):
         return isinstance(layer, str) and layer in self._loaders
 
     def get(self, layer: str, default: Any = None) -> Any:
-        """``self[layer]`` if the layer exists, else ``default``."""
+        """``self[layer]`` if the layer exists, else ``default``.
+
+        Parameters
+        ----------
+        layer : str
+            Layer name.
+        default : object
+            Returned when there is no such layer.
+        """
         return self[layer] if layer in self else default
 
     __eq__ = object.__eq__
@@ -200,7 +208,13 @@ class ActivationSet(Mapping[str, np.ndarray]):
         return {k: v for k, v in self._shapes.items() if v is not None}
 
     def shape(self, layer: str) -> tuple[int, int]:
-        """``(n_samples, n_features)`` of ``layer``, from file headers where possible."""
+        """``(n_samples, n_features)`` of ``layer``, from file headers where possible.
+
+        Parameters
+        ----------
+        layer : str
+            Layer name.
+        """
         if layer not in self._loaders:
             raise unknown_layer(self.source, layer, self.layer_names)
         found = self._shapes.get(layer)
@@ -223,7 +237,13 @@ class ActivationSet(Mapping[str, np.ndarray]):
 
     # -- derived sets ----------------------------------------------------------------------------
     def subset(self, layers: str | Iterable[str]) -> ActivationSet:
-        """A set with only ``layers``, in the order given (same labels, step, source)."""
+        """A set with only ``layers``, in the order given (same labels, step, source).
+
+        Parameters
+        ----------
+        layers : str or iterable of str
+            Layer names.
+        """
         names = select_layers(self.source, self.layer_names, layers)
         return self._build(
             self.source,
@@ -236,7 +256,15 @@ class ActivationSet(Mapping[str, np.ndarray]):
         )
 
     def with_labels(self, labels: Any, *, labels_source: str = "labels") -> ActivationSet:
-        """A copy whose labels are replaced by ``labels`` (length checked against ``n_samples``)."""
+        """A copy whose labels are replaced by ``labels`` (length checked against ``n_samples``).
+
+        Parameters
+        ----------
+        labels : array-like of shape (n_samples,) or None
+            The new labels; None removes them.
+        labels_source : str
+            Where the labels came from, named in error messages.
+        """
         out = self.subset(self.layer_names)
         out.labels = None if labels is None else self._checked_labels(labels, labels_source)
         return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,52 +15,26 @@ from tda_nn.io._common import MEMORY
 if TYPE_CHECKING:
     from tda_nn.io.activation_set import ActivationSet
 
-SUFFIXES: dict[str, str] = {
-    ".npz": "npz",
-    ".npy": "npy",
-    ".pt": "torch",
-    ".pth": "torch",
-    ".safetensors": "safetensors",
-    ".h5": "hdf5",
-    ".hdf5": "hdf5",
-    ".hdf": "hdf5",
-    ".zarr": "zarr",
-}
-SUPPORTED = (
-    ".npz, a directory of .npy files, .npy, .pt/.pth, .safetensors, .h5/.hdf5, "
-    "a tda-nn run store directory"
-)
 
+def __getattr__(name: str) -> Any:
+    """``SUFFIXES`` (suffix -> format) and ``SUPPORTED`` (the message), read from the registry."""
+    from tda_nn.io import formats
 
-def _reader(kind: str) -> Callable[[Path, Any], Any]:
-    if kind == "npz":
-        from tda_nn.io._npz import read_npz
-
-        return read_npz
-    if kind == "torch":
-        from tda_nn.io._torch import read_torch
-
-        return read_torch
-    if kind == "safetensors":
-        from tda_nn.io._safetensors import read_safetensors
-
-        return read_safetensors
-    if kind == "hdf5":
-        from tda_nn.io._hdf5 import read_hdf5
-
-        return read_hdf5
-    if kind == "zarr":
-        from tda_nn.io._zarr import read_zarr
-
-        return read_zarr
-    from tda_nn.io._npy import read_npy_dir, read_single_npy
-
-    return read_npy_dir if kind == "npy-dir" else read_single_npy
+    if name == "SUFFIXES":
+        return formats.suffixes()
+    if name == "SUPPORTED":
+        return formats.supported()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """The format of ``path``: ``store``, ``store-step``, ``npy-dir``, ``zarr``, or a value of
-    ``SUFFIXES``.
+    """The format of ``path``: ``store``, ``store-step`` or a registered format's name
+    (:mod:`tda_nn.io.formats`: ``npz``, ``npy``, ``npy-dir``, ``torch``, ``zarr``, ...).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A file or directory of saved activations, or a run store.
 
     Raises
     ------
@@ -69,8 +43,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     InputError
         Unknown file suffix; a FIFO, socket or device; a folder with a link leading out of it.
     """
-    from tda_nn.io._npy import is_npy_dir
-    from tda_nn.io._zarr import is_zarr
+    from tda_nn.io import formats
     from tda_nn.io.paths import check_tree_inside, regular_file
     from tda_nn.io.store import RunStore
 
@@ -82,22 +55,20 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             return "store"
         if path.name.startswith("step_") and RunStore.is_store(path.parent):
             return "store-step"
-        if is_zarr(path):
-            check_tree_inside(path, "zarr")
-            return "zarr"
-        if is_npy_dir(path):
-            check_tree_inside(path, ".npy folder")
-            return "npy-dir"
+        for fmt in formats.directory_formats():
+            if fmt.is_dir(path):
+                check_tree_inside(path, fmt.name)
+                return fmt.name
         inner = sorted(p.name for p in path.iterdir() if RunStore.is_store(p))
         hint = f"; run stores inside: {', '.join(inner)}" if inner else ""
         raise StoreError(
-            f"{path}: directory holds neither a run store (manifest.json), zarr arrays nor "
-            f".npy files{hint}"
+            f"{path}: directory holds neither a run store (manifest.json) nor "
+            f"{' nor '.join(f.description for f in formats.directory_formats())}{hint}"
         )
     regular_file(path, "activations file")
-    kind = SUFFIXES.get(path.suffix.lower())
+    kind = formats.suffixes().get(path.suffix.lower())
     if kind is None:
-        raise InputError(f"{path}: unknown activation file type; supported: {SUPPORTED}")
+        raise InputError(f"{path}: unknown activation file type; supported: {formats.supported()}")
     return kind
 
 
@@ -159,7 +130,9 @@ def load_activations(
             store = RunStore(Path(path).parent)
             result = store.activation_set(store.step_of_dir(Path(path)), layers=layers)
         else:
-            result = _reader(kind)(Path(path), layers)
+            from tda_nn.io.formats import get_format
+
+            result = get_format(kind).read(Path(path), layers)
     if labels is None:
         return result
     return _with_labels(result, labels)

@@ -1,24 +1,9 @@
 """``RunStore``: the project's own activation store (many training steps x layers on disk).
 
-Layout::
-
-    ROOT/manifest.json              what the store holds (see below); its presence makes ROOT a store
-    ROOT/labels.npy                 true labels of the probe samples, shape (n_samples,) (optional)
-    ROOT/step_00000010/<file>.npy   activations of one layer at step 10, shape (n_samples, n_features)
-    ROOT/step_00000010/predictions.npy   the model's predicted labels at step 10 (optional)
-    ROOT/step_00000010/COMPLETE     written last: every layer of step 10 is there
-
-``manifest.json`` holds ``format`` (``"tda-nn-run-store"``), ``version``, ``layer_names`` (the
-layer order), ``layer_files`` (layer -> file name: names may contain ``/``, ``.``, ``:`` and are
-mapped to safe unique file names), ``layers`` (layer -> ``n_features`` and ``dtype``, filled in by
-the first write of the layer), ``n_samples``, ``labels`` (file name or null), ``model``, ``data``
-and ``extra`` (free JSON descriptions), ``created`` (UTC, ISO 8601) and ``library_versions``.
-
-Every file is written to a hidden temporary file in the same directory and renamed into place
-(:mod:`tda_nn._atomic`), so a reader sees a file whole or not at all; ``COMPLETE`` is written only
-after every layer of the step, so :attr:`RunStore.steps` lists only finished steps. One writer and
-any number of readers (other processes, Dask workers on a shared file system) may use a store at
-the same time; reads are memory-mapped. A ``RunStore`` holds no open file and pickles cheaply.
+``ROOT/manifest.json``, optional ``ROOT/labels.npy``, and one ``ROOT/step_NNNNNNNN/`` folder per
+step with one ``.npy`` per layer, optional ``predictions.npy`` and ``COMPLETE`` (written last).
+Every file is written atomically; one writer and any number of readers may use a store at once.
+The layout and the manifest's keys: ``docs/pipelines-and-scale-out.md`` (The run store).
 """
 
 from __future__ import annotations
@@ -87,7 +72,7 @@ class RunStore:
     """Activations of many training steps x layers, one memory-mappable ``.npy`` per pair.
 
     Open an existing store with ``RunStore(root)``; make one with :meth:`RunStore.create`.
-    See the module docstring for the layout on disk.
+    The layout on disk: docs/pipelines-and-scale-out.md (The run store).
 
     Parameters
     ----------
@@ -298,7 +283,13 @@ class RunStore:
 
     @staticmethod
     def is_store(path: str | os.PathLike[str]) -> bool:
-        """Whether ``path`` is a directory with a run-store ``manifest.json`` (cheap check)."""
+        """Whether ``path`` is a directory with a run-store ``manifest.json`` (cheap check).
+
+        Parameters
+        ----------
+        path : str or PathLike
+            Any path.
+        """
         manifest = Path(path) / MANIFEST
         try:
             with open(manifest, encoding="utf-8") as fh:
@@ -308,12 +299,24 @@ class RunStore:
 
     # -- paths -----------------------------------------------------------------------------------
     def step_dir(self, step: int) -> Path:
-        """Directory of ``step`` (``ROOT/step_00000010``)."""
+        """Directory of ``step`` (``ROOT/step_00000010``).
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         return self.root / f"step_{check_step(step):08d}"
 
     @staticmethod
     def step_of_dir(path: str | os.PathLike[str]) -> int:
-        """The step a ``step_*`` directory holds."""
+        """The step a ``step_*`` directory holds.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            A ``step_NNNNNNNN`` directory.
+        """
         match = _STEP_DIR.fullmatch(Path(path).name)
         if match is None:
             raise InputError(f"{path}: not a run-store step directory (step_NNNNNNNN)")
@@ -373,7 +376,15 @@ class RunStore:
             write_json(self.root / MANIFEST, self.manifest)
 
     def write_predictions(self, step: int, y_pred: Any) -> None:
-        """Write the model's predicted labels for the probe samples at ``step``, atomically."""
+        """Write the model's predicted labels for the probe samples at ``step``, atomically.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        y_pred : array-like of shape (n_samples,)
+            Predicted labels, one per probe sample.
+        """
         step = check_step(step)
         pred = as_labels(y_pred, f"{self.root}: step {step} predictions")
         if pred.shape[0] != self.n_samples:
@@ -387,6 +398,11 @@ class RunStore:
 
     def mark_complete(self, step: int) -> None:
         """Mark ``step`` complete (after all its layers are written); idempotent.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
 
         Raises
         ------
@@ -407,11 +423,25 @@ class RunStore:
 
     # -- state -----------------------------------------------------------------------------------
     def has_activations(self, step: int, layer: str) -> bool:
-        """Whether the activations of ``layer`` at ``step`` have been written (whole)."""
+        """Whether the activations of ``layer`` at ``step`` have been written (whole).
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        layer : str
+            Layer name.
+        """
         return self._file(check_step(step), layer).is_file()
 
     def is_complete(self, step: int) -> bool:
-        """Whether ``step`` has been marked complete."""
+        """Whether ``step`` has been marked complete.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         return (self.step_dir(step) / COMPLETE).is_file()
 
     def _step_dirs(self) -> dict[int, Path]:
@@ -451,6 +481,15 @@ class RunStore:
 
         Memory-mapped read-only (``np.memmap``) unless ``mmap=False``.
 
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        layer : str
+            Layer name.
+        mmap : bool
+            Return a read-only memory map instead of an array in memory.
+
         Raises
         ------
         StoreError
@@ -466,7 +505,13 @@ class RunStore:
         return open_npy(file, mmap=mmap)
 
     def read_predictions(self, step: int) -> np.ndarray | None:
-        """Predicted labels at ``step``, or ``None`` if none were written."""
+        """Predicted labels at ``step``, or ``None`` if none were written.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         file = self.step_dir(step) / PREDICTIONS_FILE
         if not file.is_file():
             return None
@@ -479,6 +524,13 @@ class RunStore:
 
         ``labels`` are the store's true labels, ``predictions`` the step's predictions (if
         written), ``step`` the step and ``metadata`` the model / data / extra descriptions.
+
+        Parameters
+        ----------
+        step : int or None
+            A complete step; None: the last complete step.
+        layers : str, iterable of str or None
+            Layers to include; None: all.
         """
         if step is None:
             steps = self.steps

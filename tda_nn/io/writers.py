@@ -18,7 +18,14 @@ from tda_nn.io._common import (
     to_numpy,
 )
 
-WRITE_SUFFIXES = (".npz", ".safetensors", ".h5", ".hdf5", ".pt", ".pth", ".zarr")
+
+def __getattr__(name: str) -> Any:
+    """``WRITE_SUFFIXES``: the suffixes of the registered formats that can be written."""
+    if name == "WRITE_SUFFIXES":
+        from tda_nn.io.formats import write_suffixes
+
+        return tuple(write_suffixes())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def save_activations(
@@ -34,8 +41,9 @@ def save_activations(
     ----------
     path : path-like
         The format follows the suffix: ``.npz`` (default choice), ``.safetensors``,
-        ``.h5``/``.hdf5``, ``.pt``/``.pth``, ``.zarr`` (needs ``zarr``); a path without suffix (or an existing directory)
-        becomes a directory of ``.npy`` files with a ``layers.json`` ordering file.
+        ``.h5``/``.hdf5``, ``.pt``/``.pth``, ``.zarr`` (needs ``zarr``), or that of a registered
+        format with a writer (:mod:`tda_nn.io.formats`); a path without suffix (or an existing
+        directory) becomes a directory of ``.npy`` files with a ``layers.json`` ordering file.
     layers : mapping of str to array-like
         ``name -> (n_samples, ...)`` arrays (NumPy, torch tensors), written in mapping order.
         An :class:`ActivationSet` is streamed layer by layer, and its labels are used when
@@ -82,43 +90,26 @@ def save_activations(
 
 
 def _kind(path: Path) -> str:
+    """The name of the registered format that writes ``path``."""
+    from tda_nn.io.formats import write_suffixes
+
     suffix = path.suffix.lower()
+    writable = write_suffixes()
     if suffix == ".zarr":
-        return suffix
+        return writable[suffix]
     if path.is_dir() or not suffix:
         return "npy-dir"
-    if suffix not in WRITE_SUFFIXES:
+    if suffix not in writable:
         raise InputError(
-            f"{path}: unknown activation file type {suffix!r}; use {', '.join(WRITE_SUFFIXES)} "
+            f"{path}: unknown activation file type {suffix!r}; use {', '.join(writable)} "
             "or a directory (no suffix)"
         )
-    return suffix
+    return writable[suffix]
 
 
 def _write(
     kind: str, path: Path, arrays: Mapping[str, Any], labels: np.ndarray | None, compress: bool
 ) -> None:
-    if kind == ".npz":
-        from tda_nn.io._npz import write_npz
+    from tda_nn.io.formats import get_format
 
-        write_npz(path, arrays, labels, compress=compress)
-    elif kind == ".safetensors":
-        from tda_nn.io._safetensors import write_safetensors
-
-        write_safetensors(path, arrays, labels)
-    elif kind in (".h5", ".hdf5"):
-        from tda_nn.io._hdf5 import write_hdf5
-
-        write_hdf5(path, arrays, labels, compress=compress)
-    elif kind == ".zarr":
-        from tda_nn.io._zarr import write_zarr
-
-        write_zarr(path, arrays, labels)
-    elif kind in (".pt", ".pth"):
-        from tda_nn.io._torch import write_torch
-
-        write_torch(path, arrays, labels)
-    else:
-        from tda_nn.io._npy import write_npy_dir
-
-        write_npy_dir(path, arrays, labels)
+    get_format(kind).write(path, arrays, labels, compress)

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -119,8 +120,10 @@ def load_text_model(
 
     Parameters
     ----------
-    name : {"minilm"} or None
-        Ignored when ``module`` is given.
+    name : {"minilm"}, str or None
+        ``"minilm"``, or the path of a local Hugging Face model directory (``config.json``,
+        weights, tokenizer files; its layers default to the extractor's rule). Ignored when
+        ``module`` is given.
     init : {"pretrained", "random"}
         Trained weights, or weights drawn at random (same architecture and tokenizer).
     seed : int
@@ -134,40 +137,43 @@ def load_text_model(
     """
     if init not in INITS:
         raise InputError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int(seed, "seed", 0)
     if module is not None:
         return _from_factory(module, init, int(seed))
+    if name is not None and name not in TEXT_MODELS and (Path(name) / "config.json").is_file():
+        return _from_directory(Path(name), init, int(seed))
     if name not in TEXT_MODELS:
         raise InputError(
-            f"unknown text model {name!r}; known: {', '.join(TEXT_MODELS)} "
-            "(or --module python.path:factory)"
+            f"unknown text model {name!r}; known: {', '.join(TEXT_MODELS)}, a local Hugging Face "
+            "model directory (with config.json), or --module python.path:factory"
         )
-    path = minilm_path()
+    loaded = _from_directory(minilm_path(), init, int(seed))
+    loaded.name, loaded.layers = "minilm", MINILM_LAYERS
+    loaded.info = {"weights": "sentence-transformers/all-MiniLM-L6-v2"}
+    return loaded
+
+
+def _from_directory(path: Path, init: str, seed: int) -> TextModel:
+    """A Hugging Face model directory (config, weights, tokenizer), offline; random weights by seed."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if init == "pretrained":
-        model = AutoModel.from_pretrained(path, local_files_only=True)
-    else:
-        config = AutoConfig.from_pretrained(path, local_files_only=True)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            model = AutoModel.from_config(config)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        if init == "pretrained":
+            model = AutoModel.from_pretrained(path, local_files_only=True)
+        else:
+            config = AutoConfig.from_pretrained(path, local_files_only=True)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                model = AutoModel.from_config(config)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot load a Hugging Face model from it ({exc})") from None
     model.eval()
-    return TextModel(
-        model=model,
-        tokenizer=tokenizer,
-        name="minilm",
-        init=init,
-        seed=None if init == "pretrained" else int(seed),
-        layers=MINILM_LAYERS,
-        source=str(path),
-        info={"weights": "sentence-transformers/all-MiniLM-L6-v2"},
-    )
+    return TextModel(model=model, tokenizer=tokenizer, name=str(path), init=init,
+                     seed=None if init == "pretrained" else seed, layers=None, source=str(path))
 
 
 def _from_factory(spec: str, init: str, seed: int) -> TextModel:
@@ -189,7 +195,13 @@ def _from_factory(spec: str, init: str, seed: int) -> TextModel:
 
 
 def read_texts(path: str | os.PathLike[str]) -> list[str]:
-    """One text per non-blank line of a UTF-8 file (surrounding spaces stripped)."""
+    """One text per non-blank line of a UTF-8 file (surrounding spaces stripped).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A UTF-8 text file, one text per line.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: texts file not found")
@@ -218,8 +230,20 @@ def evenly_spaced(n: int, k: int | None) -> np.ndarray:
 def tokenize(tokenizer: Any, texts: Sequence[str], max_length: int = 128) -> dict[str, np.ndarray]:
     """Tokenize ``texts`` into padded integer arrays ``(n_texts, n_tokens)``.
 
-    Returns the tokenizer's arrays (``input_ids``, ``attention_mask``, ``token_type_ids`` for
-    BERT), padded to the longest text and truncated at ``max_length`` tokens.
+    Parameters
+    ----------
+    tokenizer : callable
+        A Hugging Face style tokenizer (e.g. the one :func:`load_text_model` returns).
+    texts : sequence of str
+        The texts.
+    max_length : int
+        Tokens kept per text (at least 2).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray of shape (n_texts, n_tokens)
+        The tokenizer's arrays (``input_ids``, ``attention_mask``, ``token_type_ids`` for BERT),
+        padded to the longest text and truncated at ``max_length`` tokens.
     """
     if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
         raise InputError("texts must be a list of strings")
@@ -247,6 +271,7 @@ def text_activations(
     model : TextModel
         From :func:`load_text_model`.
     texts : sequence of str
+        The texts to embed.
     layers : sequence of str, optional
         Module paths; default ``model.layers`` (MiniLM: :data:`MINILM_LAYERS`).
     batch_size : int
@@ -269,45 +294,11 @@ def text_activations(
                                batch_size=int(batch_size), device="cpu")
 
 
-def extract_text_activations(
-    texts: Sequence[str] | str | os.PathLike[str],
-    out: str | os.PathLike[str] | None = None,
-    *,
-    model: str | None = "minilm",
-    init: str = "pretrained",
-    seed: int = 0,
-    labels: Any = None,
-    layers: Sequence[str] | None = None,
-    module: str | None = None,
-    max_texts: int | None = None,
-    batch_size: int = 32,
-    max_length: int = 128,
-) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, Any]]:
-    """Load a text model, read its layers on ``texts`` and optionally save them.
-
-    Parameters
-    ----------
-    texts : sequence of str, or path of a text file (one text per line)
-    out : path, optional
-        Saved-activations file (format by suffix, e.g. ``.npz``), written atomically with the
-        labels by :func:`tda_nn.io.save_activations`.
-    model, init, seed, module
-        As in :func:`load_text_model`.
-    labels : array-like of shape (n_texts,) or path, optional
-        One label per text (e.g. its topic); a path is read with :func:`tda_nn.io.read_labels`.
-    layers, batch_size, max_length
-        As in :func:`text_activations`.
-    max_texts : int, optional
-        Keep this many texts, evenly spaced over the file (see :func:`evenly_spaced`).
-
-    Returns
-    -------
-    activations : dict of str to ndarray of shape (n_texts, n_features)
-    labels : ndarray of shape (n_texts,) or None
-    description : dict
-        Model, init, seed, number of texts, layers (for manifests).
-    """
-    from tda_nn.io import read_labels, save_activations
+def prepare_texts(
+    texts: Sequence[str] | str | os.PathLike[str], labels: Any, max_texts: int | None
+) -> tuple[list[str], np.ndarray | None, str]:
+    """Texts (read from a file when a path), their labels, both cut to ``max_texts`` evenly."""
+    from tda_nn.io import read_labels
 
     where = "texts"
     if isinstance(texts, str | os.PathLike):
@@ -327,6 +318,51 @@ def extract_text_activations(
     texts = [texts[i] for i in keep]
     if labels is not None:
         labels = labels[keep]
+    return texts, labels, where
+
+
+def extract_text_activations(
+    texts: Sequence[str] | str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    model: str | None = "minilm",
+    init: str = "pretrained",
+    seed: int = 0,
+    labels: Any = None,
+    layers: Sequence[str] | None = None,
+    module: str | None = None,
+    max_texts: int | None = None,
+    batch_size: int = 32,
+    max_length: int = 128,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, Any]]:
+    """Load a text model, read its layers on ``texts`` and optionally save them.
+
+    Parameters
+    ----------
+    texts : sequence of str, or path of a text file (one text per line)
+        The texts to embed.
+    out : path, optional
+        Saved-activations file (format by suffix, e.g. ``.npz``), written atomically with the
+        labels by :func:`tda_nn.io.save_activations`.
+    model, init, seed, module
+        As in :func:`load_text_model`.
+    labels : array-like of shape (n_texts,) or path, optional
+        One label per text (e.g. its topic); a path is read with :func:`tda_nn.io.read_labels`.
+    layers, batch_size, max_length
+        As in :func:`text_activations`.
+    max_texts : int, optional
+        Keep this many texts, evenly spaced over the file (see :func:`evenly_spaced`).
+
+    Returns
+    -------
+    activations : dict of str to ndarray of shape (n_texts, n_features)
+    labels : ndarray of shape (n_texts,) or None
+    description : dict
+        Model, init, seed, number of texts, layers (for manifests).
+    """
+    from tda_nn.io import save_activations
+
+    texts, labels, where = prepare_texts(texts, labels, max_texts)
     loaded = load_text_model(model, init=init, seed=seed, module=module)
     acts = text_activations(loaded, texts, layers=layers, batch_size=batch_size,
                             max_length=max_length)

@@ -1,25 +1,9 @@
 """``tda-nn run SPEC --out RUN_DIR``: train → capture → persistence → features → tables → figures.
 
-Run directory::
-
-    RUN_DIR/manifest.json         what ran: the validated spec, its digest, seeds, library versions,
-                                  wall time per phase, and "status" ("running" until the very end)
-    RUN_DIR/spec.json             the validated spec with every default filled in
-    RUN_DIR/runs/<model>_seed<k>/ one training run: its activation store (manifest.json, labels.npy,
-                                  step_*/), checkpoints/ at the capture steps, metrics.csv
-    RUN_DIR/units/                one result file per (run, step, layer, class) persistence unit
-    RUN_DIR/topology.csv          one row per (run, step, layer, class, homology_dim) (+ .parquet)
-    RUN_DIR/metrics.csv           training metrics of every run (+ .parquet)
-    RUN_DIR/diagrams.npz          every diagram, keyed by the tables' ``diagram_key``
-    RUN_DIR/figures/              PNG and SVG figures
-
-Every phase resumes: training from the latest checkpoint, persistence from the finished units, so
-re-running the same command after a kill (SIGKILL included) completes the job without redoing
-finished work and gives the same tables as an uninterrupted run, bit for bit when it trains with the
-same torch thread count (``training.threads`` / ``--threads``). The thread count is not part of the
-spec digest, so a run may be resumed with another one; it then continues correctly but may differ in
-the last bits, and the manifest records it: ``spec.training.threads`` (the setting) and, per run,
-``runs.<run>.torch_threads`` (``[first_step, threads]`` for each stretch of training).
+Every phase resumes (training from the latest checkpoint, persistence from the finished units),
+so re-running the same command after a kill completes the job and gives the same tables as an
+uninterrupted run (bit for bit at the same torch thread count). The run directory's layout and
+what the manifest records: ``docs/pipelines-and-scale-out.md``.
 """
 
 from __future__ import annotations
@@ -64,20 +48,7 @@ def spec_digest(spec: dict[str, Any]) -> str:
 
 def topology_params(spec: dict[str, Any]) -> TopologyParams:
     """The persistence parameters of a spec's ``topology`` section."""
-    topo = spec["topology"]
-    return TopologyParams(
-        homology_dimensions=tuple(topo["homology_dimensions"]),
-        metric=topo["metric"],
-        metric_params=tuple(sorted(topo["metric_params"].items())),
-        subsample=topo["subsample"],
-        n_landmarks=topo["n_landmarks"],
-        max_edge_length=topo["max_edge_length"],
-        backend=topo["backend"],
-        betti_method=topo["betti_method"],
-        betti_scale=topo["betti_scale"],
-        intrinsic_dimension=topo["intrinsic_dimension"],
-        linear_probe=topo["linear_probe"],
-    )
+    return TopologyParams.from_dict(spec["topology"])
 
 
 def run_pipeline(

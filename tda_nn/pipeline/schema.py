@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,14 +22,15 @@ class Field:
     """One key of a section.
 
     ``types`` are accepted Python types (``None`` in ``types`` allows null); ``choices`` restricts
-    values; ``check`` returns an error text or None; ``default`` fills a missing optional key
-    (``required=True`` means no default).
+    values (a tuple, or a registry's live view of names, read at validation); ``check`` returns
+    an error text or None; ``default`` fills a missing optional key (``required=True`` means no
+    default).
     """
 
     types: tuple[Any, ...]
     default: Any = None
     required: bool = False
-    choices: tuple[Any, ...] | None = None
+    choices: Sequence[Any] | None = None
     check: Callable[[Any], str | None] | None = None
     doc: str = ""
 

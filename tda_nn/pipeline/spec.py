@@ -1,52 +1,8 @@
 """The pipeline spec: what ``tda-nn run SPEC.yaml`` trains, captures and measures.
 
-A spec is YAML with these sections (every key optional unless marked; the values shown are
-the defaults)::
-
-    name: quick                       # run name (defaults to the file name)
-    seeds: [0]                        # one training run per seed (and per model)
-    data:
-      name: digits                    # digits | mnist1d | d1 | d2 | d3 | a shape from tda_nn.datasets
-      params: {}                      # passed to the dataset loader
-      test_fraction: 0.25             # held-out share for datasets without their own split
-      probe_split: test               # which points are captured and measured: train | test
-      probe_size: null                # subsample the probe set to this many points (seeded)
-    models:                           # one or more named models (or a single `model:` mapping)
-      relu_mlp: {type: mlp, depth: 4, width: 32, activation: relu}   # cnn: channels: [8, 16]
-    training:
-      optimizer: adam                 # adam | sgd
-      lr: 0.01
-      epochs: 30
-      batch_size: null                # null = full batch (as Naitzat et al. 2020)
-      lr_decay: null                  # [factor, every_epochs], e.g. [0.5, 2500]
-      target_train_accuracy: null     # stop when reached (e.g. 1.0)
-      threads: null                   # torch intra-op threads while training (>= 1); null = torch's
-                                      # default. `tda-nn run --threads N` overrides it. Not part of
-                                      # the spec digest; bit-identical resumes need the same count
-    capture:
-      every: 5                        # capture every N epochs (epoch 0 = before training)
-      epochs: null                    # or an explicit list of epochs
-      layers: null                    # module paths; null = the model's default layers
-    topology:
-      homology_dimensions: [0, 1]
-      classes: predicted              # none | true | predicted: per-class clouds (JMLR 2020 protocol)
-      min_class_points: 20
-      metric: euclidean               # euclidean | cosine | knn_geodesic
-      metric_params: {}
-      subsample: auto                 # auto | maxmin | random | none (exact, small clouds only)
-      n_landmarks: null               # null = the library default
-      max_edge_length: null           # null = no threshold
-      backend: giotto-ph
-      betti_method: significant       # significant | auto | test | scale
-      betti_scale: null               # required when betti_method is scale
-      intrinsic_dimension: true       # TwoNN per cloud
-      linear_probe: true              # linear-probe accuracy per layer (needs labels)
-    execution:
-      n_jobs: 1                       # local processes for the persistence phase
-      scheduler: null                 # Dask scheduler address, e.g. tcp://host:8786
-    outputs:
-      figures: true
-      report: true
+A spec is YAML with the sections ``name``, ``seeds``, ``data``, ``models`` (or ``model``),
+``training``, ``capture``, ``topology``, ``execution`` and ``outputs``, validated whole and up
+front by the schema below. Every key with its default: ``docs/pipelines-and-scale-out.md``.
 """
 
 from __future__ import annotations
@@ -55,7 +11,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tda_nn.checks import dims_problem
 from tda_nn.errors import InputError
+from tda_nn.homology.backends import BACKENDS
+from tda_nn.homology.metrics import POINT_CLOUD_METRICS, metric_params_problem
+from tda_nn.homology.params import MAX_HOMOLOGY_DIM, SUBSAMPLE_CHOICES
 from tda_nn.names import check_identifier
 from tda_nn.pipeline.schema import (
     Field,
@@ -78,19 +38,12 @@ def _accuracy(value: Any) -> str | None:
     return None if 0 < value <= 1 else f"must be in (0, 1], got {value!r}"
 
 
-#: Highest homology dimension a spec may ask for (the CLI's --maxdim has the same bound).
-MAX_HOMOLOGY_DIM = 3
 #: Seeds are what torch and NumPy accept.
 MAX_SEED = 2**32 - 1
 
 
 def _homology_dims(value: Any) -> str | None:
-    problem = int_list(0)(value) or (None if value else "must list at least one dimension")
-    if problem:
-        return problem
-    if max(value) > MAX_HOMOLOGY_DIM:
-        return f"must be between 0 and {MAX_HOMOLOGY_DIM}, got {value!r}"
-    return None if len(set(value)) == len(value) else f"lists a dimension twice: {value!r}"
+    return dims_problem(value, MAX_HOMOLOGY_DIM)
 
 
 def _seeds(value: Any) -> str | None:
@@ -120,15 +73,6 @@ def _lr_decay(value: Any) -> str | None:
     return None if ok else f"must be [factor in (0, 1], every_epochs > 0], got {value!r}"
 
 
-def _metric_params(value: Any) -> str | None:
-    for key, item in value.items():
-        if key != "n_neighbors":
-            return f"unknown key {key!r} (only n_neighbors, for metric knn_geodesic)"
-        if not _is_number(item) or isinstance(item, float) or item < 1:
-            return f"n_neighbors must be an integer >= 1, got {item!r}"
-    return None
-
-
 MODEL = Section(
     {
         "type": Field((str,), required=True, choices=("mlp", "cnn")),
@@ -142,7 +86,7 @@ MODEL = Section(
 )
 
 #: Spec kinds ``tda-nn run`` dispatches on (the ``kind:`` key; default "run").
-KINDS = ("run", "compare", "experiment")
+KINDS = ("run", "compare", "experiment", "text")
 
 SCHEMA = Section(
     {
@@ -186,15 +130,13 @@ SCHEMA = Section(
                 "homology_dimensions": Field((list,), default=[0, 1], check=_homology_dims),
                 "classes": Field((str,), default="predicted", choices=("none", "true", "predicted")),
                 "min_class_points": Field((int,), default=20, check=positive),
-                "metric": Field((str,), default="euclidean",
-                                choices=("euclidean", "cosine", "knn_geodesic")),
-                "metric_params": Field((dict,), default={}, check=_metric_params),
-                "subsample": Field((str,), default="auto",
-                                   choices=("auto", "maxmin", "random", "none")),
+                "metric": Field((str,), default="euclidean", choices=POINT_CLOUD_METRICS),
+                "metric_params": Field((dict,), default={},
+                                       doc="checked against the metric in validate_spec"),
+                "subsample": Field((str,), default="auto", choices=SUBSAMPLE_CHOICES),
                 "n_landmarks": Field((int, None), check=positive),
                 "max_edge_length": Field((float, None), check=positive),
-                "backend": Field((str,), default="giotto-ph",
-                                 choices=("giotto-ph", "ripser", "gudhi", "giotto-tda")),
+                "backend": Field((str,), default="giotto-ph", choices=BACKENDS),
                 "betti_method": Field((str,), default="significant",
                                       choices=("significant", "auto", "test", "scale")),
                 "betti_scale": Field((float, None), check=positive),
@@ -244,7 +186,7 @@ def load_spec(path: str | Path) -> dict[str, Any]:
 
 
 def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run") -> dict[str, Any]:
-    """Validate a spec mapping (see module docstring) and normalise ``model``/``models``."""
+    """Validate a spec mapping (see docs/pipelines-and-scale-out.md) and normalise ``model``/``models``."""
     if not isinstance(raw, Mapping):
         raise InputError(
             f"{source}: a spec is a mapping of sections (data:, models:, ...), got "
@@ -274,10 +216,9 @@ def validate_spec(raw: Any, *, source: str = "<spec>", default_name: str = "run"
     topology, training, capture = spec["topology"], spec["training"], spec["capture"]
     if topology["betti_method"] == "scale" and topology["betti_scale"] is None:
         problems.append("topology.betti_scale: required when topology.betti_method is 'scale'")
-    if topology["metric_params"] and topology["metric"] != "knn_geodesic":
-        problems.append(
-            f"topology.metric_params: metric {topology['metric']!r} takes no parameters"
-        )
+    metric_problem = metric_params_problem(topology["metric"], topology["metric_params"])
+    if metric_problem:
+        problems.append(f"topology.metric_params: {metric_problem}")
     if len(set(spec["seeds"])) != len(spec["seeds"]):
         problems.append(f"seeds: repeated seed in {spec['seeds']}")
     late = [e for e in capture["epochs"] or [] if e > training["epochs"]]

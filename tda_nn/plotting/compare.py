@@ -38,8 +38,11 @@ def distance_matrix(
     Parameters
     ----------
     distances : pandas.DataFrame
+        A ``distances.csv`` table of ``tda-nn compare``.
     model_a, model_b : str
+        The models of the rows and of the columns.
     homology_dim : int
+        Homology dimension (``-1`` for CKA).
     metric : str
         E.g. ``"wasserstein"``, ``"bottleneck"``.
     layers_a, layers_b : sequence of str, optional
@@ -90,8 +93,24 @@ def plot_distance_heatmap(
     ax: Axes | None = None,
 ) -> Figure:
     """Heatmap of the distances between each layer of ``model_a`` (rows) and of ``model_b``
-    (columns); parameters as in :func:`distance_matrix`, plus ``annotate`` (write the values;
-    default when at most 150 cells) and ``ax``.
+    (columns).
+
+    Parameters
+    ----------
+    distances : pandas.DataFrame
+        A ``distances.csv`` table of ``tda-nn compare``.
+    model_a, model_b : str
+        The models of the rows and of the columns.
+    homology_dim : int
+        Homology dimension shown.
+    metric : str
+        E.g. ``"wasserstein"``, ``"bottleneck"``.
+    layers_a, layers_b : sequence of str, optional
+        Row / column order (see :func:`distance_matrix`).
+    annotate : bool or None
+        Write the values in the cells; None: when there are at most 150 cells.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; default a new figure.
 
     Returns
     -------

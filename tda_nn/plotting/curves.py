@@ -73,6 +73,7 @@ def plot_betti_curves(
         The dimension of each of the ``n_dims`` rows; default the keys of ``samplings`` when it is
         a dict, else ``0 .. n_dims - 1``.
     title : str, optional
+        Figure title.
     axes : sequence of matplotlib.axes.Axes, optional
         One per dimension.
 
@@ -138,6 +139,23 @@ def topology_over_steps(
 ) -> pd.DataFrame:
     """Per layer and step: the mean of ``value`` over replicates (seeds) and its error.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy topology table (``topology.csv``).
+    homology_dim : int
+        Homology dimension.
+    value : str
+        Column to summarise.
+    cls : str or None
+        Class whose rows are used (``"all"``: the whole clouds); None: every row.
+    layers : sequence of str, optional
+        Layers to keep, in this order; default every layer in depth order.
+    error : {"sem", "std", "ci95"}
+        Spread over replicates, as in :func:`~tda_nn.plotting.summarize_by_layer`.
+    model : str, optional
+        Model to select when the table holds several.
+
     Returns
     -------
     pandas.DataFrame
@@ -191,6 +209,7 @@ def plot_training_and_topology(
     table : pandas.DataFrame
         Tidy topology table.
     homology_dim : int
+        Homology dimension of the topology panel.
     layers : sequence of str, optional
         Layers to draw (default all, depth order).
     value : str
@@ -198,7 +217,9 @@ def plot_training_and_topology(
     cls : str or None
         Class to draw (``"all"`` when no labels); ``None`` averages over classes.
     error : {"sem", "std", "ci95"}
+        Spread over replicates, as in :func:`summarize_by_layer`.
     model : str, optional
+        Model to select when the tables hold several.
     axes : sequence of matplotlib.axes.Axes, optional
         One per panel, top to bottom.
 

@@ -172,6 +172,7 @@ def plot_barcode(
     homology_dimensions : int or sequence of int, optional
         Dimensions to draw (default: every dimension in ``diagram``).
     title : str, optional
+        Figure title.
     ax : matplotlib.axes.Axes, optional
         Draw into this axes instead of a new figure.
     threshold : float, optional
@@ -194,7 +195,18 @@ def plot_diagram(
     """Persistence diagram of one cloud: birth–death scatter above the diagonal, one colour and
     marker per dimension; bars that never die sit on a dashed ``+inf`` line.
 
-    Parameters are those of :func:`plot_barcode`.
+    Parameters
+    ----------
+    diagram : array-like, shape (n_bars, 3) or (1, n_bars, 3)
+        Rows ``(birth, death, dim)``; padding rows (``birth == death``) are skipped.
+    homology_dimensions : int or sequence of int, optional
+        Dimensions to draw (default: every dimension in ``diagram``).
+    title : str, optional
+        Figure title.
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axes instead of a new figure.
+    threshold : float, optional
+        Filtration threshold used; bars dying at or after it are drawn as never dying.
 
     Returns
     -------
@@ -217,10 +229,13 @@ def plot_layer_diagrams(
     Parameters
     ----------
     diagrams : array-like, shape (n_layers, n_features, 3), or list of (n_bars, 3) arrays
+        One diagram per layer, rows ``(birth, death, dim)``.
     layer_names : sequence of str, length n_layers
         Panel titles, in depth order.
     kind : {"barcode", "diagram"}
+        Barcodes or birth-death diagrams.
     homology_dimensions : int or sequence of int, optional
+        Dimensions to draw; default every dimension present.
     ncols : int, optional
         Panels per row (default: up to 4).
     threshold : float, optional

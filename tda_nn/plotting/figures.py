@@ -46,6 +46,7 @@ def write_standard_figures(
     Parameters
     ----------
     out_dir : str or path-like
+        Directory the figures are written to.
     topology : pandas.DataFrame
         Tidy topology table.
     metrics : pandas.DataFrame, optional
@@ -55,7 +56,9 @@ def write_standard_figures(
     value : str
         Topology column to plot.
     formats : sequence of str
+        File formats, e.g. ``("png", "svg")``.
     dpi : int
+        Resolution of raster formats.
 
     Returns
     -------

@@ -148,10 +148,24 @@ def plot_betti_by_layer(
     """Betti numbers (or another feature) against depth: mean over seeds with error bars.
 
     One panel per homology dimension; x is the layer in depth order, labelled with its name;
-    one line per value of ``by``. Parameters are those of :func:`summarize_by_layer`, plus
+    one line per value of ``by``.
 
     Parameters
     ----------
+    table : pandas.DataFrame
+        Tidy topology table.
+    homology_dims : sequence of int, optional
+        One panel each; default every dimension in the table.
+    by : str or None
+        Column splitting the lines, as in :func:`summarize_by_layer`.
+    error : {"sem", "std", "ci95"}
+        Error bars, as in :func:`summarize_by_layer`.
+    value : str
+        Column plotted.
+    step : int, optional
+        Training step to show; default the last one.
+    model : str, optional
+        Model to select when the table holds several (and ``by != "model"``).
     axes : sequence of matplotlib.axes.Axes, optional
         One axes per homology dimension to draw into.
 
@@ -223,6 +237,19 @@ def layer_step_matrix(
 ) -> pd.DataFrame:
     """Layers (depth order) × steps (ascending) matrix of ``value``, averaged over replicates.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy topology table.
+    homology_dim : int
+        Homology dimension.
+    value : str
+        Column averaged.
+    cls : str or None
+        Class whose rows are used (``"all"``: the whole clouds); None: the mean over all rows.
+    model : str, optional
+        Model to select when the table holds several.
+
     Returns
     -------
     pandas.DataFrame, shape (n_layers, n_steps)
@@ -261,6 +288,7 @@ def plot_layer_step_heatmap(
     table : pandas.DataFrame
         Tidy topology table.
     homology_dim : int
+        Homology dimension.
     value : str
         Column shown (``betti``, ``total_persistence``, ...); averaged over seeds.
     cls : str or None
@@ -270,6 +298,7 @@ def plot_layer_step_heatmap(
     annotate : bool, optional
         Write each cell's value; default when the matrix has at most 150 cells.
     ax : matplotlib.axes.Axes, optional
+        Axes to draw into; default a new figure.
 
     Returns
     -------

@@ -44,7 +44,17 @@ def _as_cloud(X: Any, name: str) -> np.ndarray:
 
 def subsample_indices(n_points: int, max_points: int | None, random_state: int | None) -> np.ndarray:
     """Sorted indices of a seeded uniform subsample of ``max_points`` out of ``n_points``
-    (all indices when ``max_points`` is None or not smaller)."""
+    (all indices when ``max_points`` is None or not smaller).
+
+    Parameters
+    ----------
+    n_points : int
+        Size of the cloud.
+    max_points : int or None
+        Points to keep; None: all.
+    random_state : int or None
+        Seed of the draw.
+    """
     if max_points is None or n_points <= max_points:
         return np.arange(n_points)
     if max_points < _MIN_POINTS:
@@ -66,11 +76,13 @@ def umap_embedding(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features)
+        The point cloud to project.
     random_state : int or None
         Seed (UMAP then runs single-threaded, which makes it reproducible).
     n_neighbors : int
         Clipped to ``n_points - 1``.
     min_dist : float
+        UMAP's ``min_dist``.
     metric : str
         Any metric umap-learn accepts (``"euclidean"``, ``"cosine"``, ...).
     n_epochs : int, optional
@@ -122,6 +134,7 @@ def align_embedding(Y: np.ndarray, reference: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     Y, reference : ndarray, shape (n_points, 2)
+        The embedding to rotate and the one to match (same points, same order).
 
     Returns
     -------
@@ -219,10 +232,12 @@ def plot_umap(
     Parameters
     ----------
     X : array-like, shape (n_points, n_features)
+        The point cloud to project.
     labels : array-like, shape (n_points,), optional
         Class of each point (categorical: one colour and marker per class, legend), or a float
         value with many distinct values (continuous colour map, colour bar).
     ax : matplotlib.axes.Axes, optional
+        Axes to draw into; default a new figure.
     random_state : int or None
         Seed of the subsample and of UMAP.
     n_neighbors, min_dist, metric, n_epochs
@@ -230,6 +245,7 @@ def plot_umap(
     max_points : int or None
         Seeded uniform subsample above this many points (None: all points).
     title : str, optional
+        Figure title.
 
     Returns
     -------
@@ -282,7 +298,9 @@ def plot_umap_grid(
     Parameters
     ----------
     clouds : sequence of array-like, each (n_points_i, n_features_i)
+        One cloud per panel.
     labels : array-like (n_points,) shared by every cloud, or a sequence with one per cloud
+        Colours of the points.
     titles : sequence of str, optional
         One per cloud.
     random_state, n_neighbors, min_dist, max_points, metric, n_epochs

@@ -28,6 +28,7 @@ def save_figure(
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to write.
     path : str or path-like
         Target with or without suffix. ``figures/betti`` with ``formats=("png", "svg")`` writes
         ``figures/betti.png`` and ``figures/betti.svg``. A known suffix (``.png``, ``.svg``,

@@ -64,7 +64,14 @@ STYLE: dict[str, Any] = {
 
 @contextlib.contextmanager
 def tda_style(**overrides: Any) -> Iterator[None]:
-    """Apply the tda-nn style (plus ``overrides``, as rcParams) inside a ``with`` block."""
+    """Apply the tda-nn style (plus ``overrides``, as rcParams) inside a ``with`` block.
+
+    Parameters
+    ----------
+    **overrides
+        matplotlib rcParams set on top of :data:`STYLE`, e.g. ``{"font.size": 12}`` passed as
+        ``**{"font.size": 12}``.
+    """
     with rc_context({"axes.prop_cycle": _prop_cycle(), **STYLE, **overrides}):
         yield
 

@@ -130,10 +130,6 @@ def _run_name(data: RunData) -> str:
     return data.root.resolve().name
 
 
-def _section(anchor: str, title: str, inner: str) -> str:
-    return f'<section id="{H.esc(anchor)}"><h2>{H.esc(title)}</h2>{inner}</section>'
-
-
 def _what_ran(data: RunData) -> dict[str, Any]:
     m, spec = data.manifest, data.spec or {}
     info: dict[str, Any] = {"job": m.get("job", "unknown (no manifest)")}
@@ -245,14 +241,14 @@ def _summary_section(data: RunData, n_figures: int, notes: list[str], seconds: f
         parts.append('<p class="note">Nothing was skipped.</p>')
     parts.append(f'<p class="note" id="figure-count">This report has {n_figures} figure'
                  f'{"s" if n_figures != 1 else ""}.</p>')
-    return _section("summary", "Summary", "".join(parts))
+    return H.section("summary", "Summary", "".join(parts))
 
 
 def _figures_section(figures_html: list[str], notes: list[str]) -> str:
     inner = "".join(figures_html) or '<p class="note">No figure could be drawn.</p>'
     if notes:
         inner += H.notes_list(notes)
-    return _section("figures", "Figures", inner)
+    return H.section("figures", "Figures", inner)
 
 
 def _tables_section(data: RunData) -> str:
@@ -270,7 +266,7 @@ def _tables_section(data: RunData) -> str:
         parts.append("<h3>Training metrics</h3>" + H.table_html(compact, table_id="metrics-table")
                      + f'<p class="note">{len(compact)} of {n_all} rows of metrics.csv (the '
                      "captured steps and each run's last step).</p>")
-    return _section("tables", "Tables", "".join(parts))
+    return H.section("tables", "Tables", "".join(parts))
 
 
 def _parameters_section(data: RunData) -> str:
@@ -294,7 +290,7 @@ def _parameters_section(data: RunData) -> str:
         parts.append('<div class="cards">' + "".join(cards) + "</div>")
     if not parts:
         parts.append('<p class="note">The manifest records no parameters.</p>')
-    return _section("parameters", "Parameters", "".join(parts))
+    return H.section("parameters", "Parameters", "".join(parts))
 
 
 def _versions_section(data: RunData) -> str:
@@ -307,4 +303,4 @@ def _versions_section(data: RunData) -> str:
     now = library_versions()
     if now != recorded:
         parts.append("<h3>Of this report</h3>" + H.kv_table(now, table_id="versions-report"))
-    return _section("versions", "Library versions", "".join(parts))
+    return H.section("versions", "Library versions", "".join(parts))

@@ -168,6 +168,11 @@ def notes_list(items: Iterable[str]) -> str:
     return '<ul class="notes">' + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
+def section(anchor: str, title: str, inner: str) -> str:
+    """One report section ``<section id=anchor><h2>title</h2>inner</section>``."""
+    return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{inner}</section>'
+
+
 def details(label: str, inner_html: str, *, open_: bool = False) -> str:
     """A collapsible block (``inner_html`` must already be escaped HTML)."""
     return (f"<details{' open' if open_ else ''}><summary>{esc(label)}</summary>"

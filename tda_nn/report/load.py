@@ -88,6 +88,11 @@ class RunData:
         """The diagrams ``(n_bars, 3)`` stored under ``keys`` in ``diagrams.npz`` (missing keys
         are left out).
 
+        Parameters
+        ----------
+        keys : list of str
+            Diagram keys (the table's ``diagram_key`` column).
+
         Raises
         ------
         StoreError
@@ -105,6 +110,11 @@ class RunData:
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunData:
     """Read a run directory (or persistence output directory) for a report.
+
+    Parameters
+    ----------
+    run_dir : str or PathLike
+        A directory written by ``tda-nn run``, ``tda-nn persistence`` or ``tda-nn experiment``.
 
     Raises
     ------

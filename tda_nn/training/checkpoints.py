@@ -27,14 +27,28 @@ _NAME = re.compile(r"^step_(\d{8,})\.pt$")
 
 
 def checkpoint_path(run_dir: str | os.PathLike[str], step: int) -> Path:
-    """Path of the checkpoint of ``step`` in ``run_dir``."""
+    """Path of the checkpoint of ``step`` in ``run_dir``.
+
+    Parameters
+    ----------
+    run_dir : str or PathLike
+        The run directory (checkpoints live in ``run_dir/checkpoints/``).
+    step : int
+        Training step (``>= 0``).
+    """
     if step < 0:
         raise InputError(f"step must be >= 0, got {step}")
     return Path(run_dir) / CHECKPOINT_DIR / f"step_{int(step):08d}.pt"
 
 
 def list_checkpoints(run_dir: str | os.PathLike[str]) -> list[int]:
-    """Steps that have a checkpoint in ``run_dir``, sorted (temporary files are ignored)."""
+    """Steps that have a checkpoint in ``run_dir``, sorted (temporary files are ignored).
+
+    Parameters
+    ----------
+    run_dir : str or PathLike
+        The run directory (checkpoints live in ``run_dir/checkpoints/``).
+    """
     folder = Path(run_dir) / CHECKPOINT_DIR
     if not folder.is_dir():
         return []
@@ -54,7 +68,21 @@ def save_checkpoint(
     optimizer: Any = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write model (and optimizer) state, global RNG states and ``extra`` atomically to ``path``."""
+    """Write model (and optimizer) state, global RNG states and ``extra`` atomically to ``path``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The checkpoint file (see :func:`checkpoint_path`).
+    model : torch.nn.Module
+        Its ``state_dict()`` is saved.
+    step : int
+        Training step recorded in the checkpoint.
+    optimizer : torch.optim.Optimizer or None
+        Its ``state_dict()`` is saved too when given.
+    extra : dict or None
+        Anything else to keep (``torch.save``-able, loadable with ``weights_only=True``).
+    """
     import torch
 
     payload = {
@@ -73,6 +101,13 @@ def save_checkpoint(
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_checkpoint`.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The checkpoint file.
+    map_location : str, torch.device or callable
+        Passed to ``torch.load``: where tensors are loaded (default ``"cpu"``).
 
     Raises
     ------
@@ -96,7 +131,19 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
 def load_model_state(
     model: Any, run_dir: str | os.PathLike[str], step: int, map_location: Any = "cpu"
 ) -> Any:
-    """Load the weights saved at ``step`` in ``run_dir`` into ``model``; returns ``model``."""
+    """Load the weights saved at ``step`` in ``run_dir`` into ``model``; returns ``model``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A model of the architecture that was saved.
+    run_dir : str or PathLike
+        The run directory (checkpoints live in ``run_dir/checkpoints/``).
+    step : int
+        Training step of the checkpoint.
+    map_location : str, torch.device or callable
+        Passed to ``torch.load`` (default ``"cpu"``).
+    """
     payload = load_checkpoint(checkpoint_path(run_dir, step), map_location=map_location)
     try:
         model.load_state_dict(payload["model"])

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from tda_nn._atomic import atomic_open
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError, StoreError
 from tda_nn.training._inputs import float32_samples, integer_labels
 from tda_nn.training.checkpoints import (
@@ -132,6 +133,7 @@ def train_reference(
     model : torch.nn.Module
         Maps ``(n, ...)`` inputs to logits ``(n, n_classes)``, ``n_classes >= 2``.
     X_train : array-like, shape (n_train, ...)
+        Training inputs.
     y_train : array-like of int, shape (n_train,)
         Labels in ``[0, n_classes)``.
     X_test, y_test : array-like, optional
@@ -151,6 +153,7 @@ def train_reference(
         Multiply the learning rate by ``factor`` every ``every_epochs`` epochs (the paper: 0.5
         every 2,500 full-batch steps).
     weight_decay : float
+        Passed to the optimizer (``>= 0``).
     target_train_accuracy : float or None
         Stop at the first epoch end where the training accuracy is at least this (1.0 = 100%);
         None trains for ``epochs``.
@@ -359,7 +362,13 @@ def train_reference(
 
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
-    """Read a ``metrics.csv`` written by :func:`train_reference` (columns ``METRIC_COLUMNS``)."""
+    """Read a ``metrics.csv`` written by :func:`train_reference` (columns ``METRIC_COLUMNS``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``metrics.csv`` file.
+    """
     path = Path(path)
     if not path.is_file():
         raise StoreError(f"metrics table {path} does not exist")
@@ -592,9 +601,7 @@ def _lr_decay(value: Any) -> tuple[float, int] | None:
 
 
 def _int_at_least(value: Any, low: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+    return check_int(value, name, low)
 
 
 def _positive_float(value: Any, name: str) -> float:

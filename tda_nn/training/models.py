@@ -88,6 +88,7 @@ def make_mlp(
     width : int
         Units per hidden layer.
     activation : {"relu", "leaky_relu", "tanh"}
+        Nonlinearity of the hidden layers.
     leaky_slope : float
         Negative slope of leaky ReLU (the paper uses 0.2).
 
@@ -127,11 +128,14 @@ def make_cnn(
         ``(C, H, W)`` for 2-D convolutions (digits: ``(1, 8, 8)``) or ``(C, L)`` for 1-D ones
         (MNIST-1D: ``(1, 40)``). Inputs may be given flat, ``(n, prod(in_shape))``.
     n_classes : int
+        Width of the output layer.
     channels : sequence of int
         Output channels of each conv block; one block per entry. Each block halves the spatial
         size (floor), so it must stay >= 1.
     activation : {"relu", "leaky_relu", "tanh"}
+        Nonlinearity of the network.
     leaky_slope : float
+        Negative slope of ``"leaky_relu"``.
     kernel_size : int
         Odd kernel size; padding keeps the size before pooling.
 
@@ -182,6 +186,7 @@ def default_layers(model: nn.Module) -> list[str]:
     Parameters
     ----------
     model : torch.nn.Module
+        A model built by this module.
 
     Returns
     -------

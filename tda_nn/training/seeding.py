@@ -1,32 +1,9 @@
 """Seeds and random-number-generator state, so that runs repeat and resumed runs continue exactly.
 
-What is deterministic
----------------------
-On CPU, with the same seed, the same library versions, the same hardware and the same number of
-threads (``torch.get_num_threads()``), a run of :func:`~tda_nn.training.loop.train_reference` gives
-bit-identical weights, activations and metrics, and a run that is killed and resumed gives the same
-bits as one that was not. Different thread counts or CPUs may change the last bits of float sums
-(BLAS and torch's parallel reductions split the work differently), which can grow over many training
-steps. So bit-identity is promised only at one thread count: a run resumed with another count (the
-``threads`` argument of ``train_reference``, ``training.threads`` of a pipeline spec, or a different
-``torch.set_num_threads`` / ``OMP_NUM_THREADS``) continues correctly but may differ in the last bits
-from an uninterrupted run. ``train_reference`` records the thread count of every stretch of training
-in its checkpoints (``TrainResult.thread_history``) and warns when a resume changes it. (On one
-2-core machine with MKL, 1 and 2 threads gave identical weights for the small reference MLPs; that is
-an observation, not a guarantee.)
-
-On GPU, :func:`seed_everything` with ``deterministic=True`` also
-
-- sets ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` if unset (cuBLAS needs it for reproducible matmuls;
-  it only works when set before the first CUDA call, so seed before touching the GPU),
-- sets ``torch.backends.cudnn.deterministic = True`` and ``benchmark = False``,
-- calls ``torch.use_deterministic_algorithms(True, warn_only=True)``: ops without a deterministic
-  CUDA kernel (e.g. ``index_add_`` / ``scatter_add_`` with float atomics, some pooling backward
-  passes) then warn instead of failing. Runs using them are not bit-reproducible on GPU.
-
-GPU results also differ from CPU results and between GPU models and driver / CUDA versions; only
-same machine + same software + same seed is expected to repeat. TF32 matmuls (the default for
-convolutions on Ampere and newer) are reproducible run to run but differ from full float32.
+On CPU, same seed, versions, hardware and torch thread count give bit-identical runs, resumed or
+not; other thread counts may change the last bits. :func:`seed_everything` with
+``deterministic=True`` also sets the GPU switches for reproducible kernels. What is and is not
+deterministic, on CPU and on GPU: ``docs/pipelines-and-scale-out.md`` (Threads and determinism).
 """
 
 from __future__ import annotations
@@ -39,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tda_nn.checks import check_int
 from tda_nn.errors import InputError, StoreError
 
 _MAX_SEED = 2**32 - 1
@@ -53,7 +31,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> int:
         In ``[0, 2**32 - 1]``.
     deterministic : bool
         Also ask torch for deterministic algorithms (``warn_only=True``) and set the cuDNN / cuBLAS
-        switches described in the module docstring. This changes process-wide torch settings.
+        switches described in docs/pipelines-and-scale-out.md. This changes process-wide torch settings.
 
     Returns
     -------
@@ -80,9 +58,7 @@ def check_threads(threads: Any) -> int | None:
     """A torch thread count: an integer >= 1, or None (torch's setting); else :class:`InputError`."""
     if threads is None:
         return None
-    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-        raise InputError(f"threads must be an integer >= 1 or None, got {threads!r}")
-    return int(threads)
+    return check_int(threads, "threads", 1)
 
 
 @contextmanager
@@ -141,7 +117,13 @@ def get_rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore generators saved by :func:`get_rng_state`."""
+    """Restore generators saved by :func:`get_rng_state`.
+
+    Parameters
+    ----------
+    state : dict
+        The dict :func:`get_rng_state` returned (Python, NumPy and torch generators).
+    """
     import torch
 
     try:

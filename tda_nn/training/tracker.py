@@ -1,29 +1,9 @@
 """Persistence over training: capture a probe set's activations from inside any PyTorch loop.
 
-A :class:`TopologyTracker` is called at chosen steps (or epochs). At each capture it runs the probe
-set through the model (eval mode, no gradients; the model's mode, hooks and gradients are left as
-they were), writes every layer's activations and the predicted labels into a
-:class:`tda_nn.io.RunStore`, saves a checkpoint of the weights (so other layers can be extracted
-later) and marks the step complete. Complete steps are skipped, so a re-run resumes.
-
-Example: nothing else in the loop changes::
-
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    tracker = TopologyTracker(model, ["act1", "act2", "out"], X_probe, y_probe,
-                              every=10, store="runs/mine", optimizer=opt)
-    step = tracker.resume() or 0        # after a crash: weights, optimizer, RNG of the last capture
-    tracker(step)                       # step 0 = before training (skipped if already stored)
-    while step < n_steps:
-        x, y = next_batch(step)         # your data; let it depend on `step` to resume exactly
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-        step += 1
-        tracker(step)                   # captures only when step % 10 == 0
-
-Steps are whatever the caller counts (optimizer steps, or epochs with ``unit="epoch"``, which is
-only recorded in the store's manifest). Predictions are the argmax of the output (or ``output > 0``
-for a single logit).
+A :class:`TopologyTracker` is called at chosen steps (or epochs); each capture stores every
+layer's activations and the predicted labels in a :class:`tda_nn.io.RunStore`, checkpoints the
+model and marks the step complete, so a re-run resumes. A full example loop:
+``docs/pipelines-and-scale-out.md``.
 """
 
 from __future__ import annotations
@@ -133,7 +113,13 @@ class TopologyTracker:
 
     # schedule -----------------------------------------------------------------------------
     def should_capture(self, step: int) -> bool:
-        """Whether ``step`` is on the schedule (regardless of what is already stored)."""
+        """Whether ``step`` is on the schedule (regardless of what is already stored).
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         step = check_step(step)
         if step == 0:
             return True
@@ -142,7 +128,13 @@ class TopologyTracker:
         return step in self._steps
 
     def is_complete(self, step: int) -> bool:
-        """Whether ``step`` has been captured completely."""
+        """Whether ``step`` has been captured completely.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         return bool(self.store.is_complete(step))
 
     @property
@@ -153,6 +145,13 @@ class TopologyTracker:
     # capture ------------------------------------------------------------------------------
     def step(self, step: int, *, extra: dict[str, Any] | None = None) -> bool:
         """Capture ``step`` if it is on the schedule and not yet complete.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        extra : dict, optional
+            Saved in the checkpoint under ``"extra"`` (plain Python values and tensors only).
 
         Returns
         -------
@@ -213,6 +212,11 @@ class TopologyTracker:
     def resume(self, *, restore_rng: bool = True) -> int | None:
         """Load model, optimizer and RNG state from the latest checkpoint.
 
+        Parameters
+        ----------
+        restore_rng : bool
+            Also restore the Python, NumPy and torch generators saved with it.
+
         Returns
         -------
         int or None
@@ -227,7 +231,13 @@ class TopologyTracker:
         return step
 
     def load_checkpoint(self, step: int) -> dict[str, Any]:
-        """Load the weights (and optimizer state, if any) saved at ``step``; return the payload."""
+        """Load the weights (and optimizer state, if any) saved at ``step``; return the payload.
+
+        Parameters
+        ----------
+        step : int
+            Training step (``>= 0``).
+        """
         path = checkpoint_path(self.run_dir, check_step(step))
         payload = load_checkpoint(path, map_location=_model_device(self.model))
         try:
@@ -301,6 +311,7 @@ def predictions_from_output(output: Any) -> np.ndarray:
     Parameters
     ----------
     output : array-like, shape (n,) or (n, k)
+        Model output: logits ``(n, k)``, or one logit per sample.
 
     Returns
     -------
