@@ -94,16 +94,10 @@ def jacobian_ranks(model: nn.Module, X: Any, layers: str | Sequence[str] | None 
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Called on batches ``(batch, *input_shape)``, evaluated as it is.
-    X : array-like (n_points, *input_shape)
-        The points at which the Jacobians are taken.
-    layers : str, sequence of str or None
-        Module paths; ``None``: the extractor's default layers.
+    model, X, layers, batch_size
+        As in :func:`jacobian_singular_values`.
     rtol : float
         Singular values at most ``rtol`` times the largest do not count (in ``[0, 1)``).
-    batch_size : int
-        Points per vectorised chunk.
 
     Returns
     -------
@@ -113,26 +107,19 @@ def jacobian_ranks(model: nn.Module, X: Any, layers: str | Sequence[str] | None 
     return {n: rank_from_singular_values(s, rtol) for n, s in values.items()}
 
 
-def local_dimension(model: nn.Module, X: Any, layers: str | Sequence[str] | None = None, *,
-                    rtol: float = DEFAULT_RTOL, batch_size: int = 256) -> dict[str, float]:
+def local_dimension(model: nn.Module, X: Any, layers: str | Sequence[str] | None = None,
+                    **options: Any) -> dict[str, float]:
     """Mean over the points of :func:`jacobian_ranks`: one local dimension per layer.
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Called on batches ``(batch, *input_shape)``, evaluated as it is.
-    X : array-like (n_points, *input_shape)
-        The points at which the Jacobians are taken.
-    layers : str, sequence of str or None
-        Module paths; ``None``: the extractor's default layers.
-    rtol : float
-        Singular values at most ``rtol`` times the largest do not count (in ``[0, 1)``).
-    batch_size : int
-        Points per vectorised chunk.
+    model, X, layers
+        As in :func:`jacobian_singular_values`.
+    **options
+        ``rtol`` and ``batch_size`` of :func:`jacobian_ranks`.
 
     Returns
     -------
     dict layer -> float, in layer order.
     """
-    ranks = jacobian_ranks(model, X, layers, rtol=rtol, batch_size=batch_size)
-    return {n: float(r.mean()) for n, r in ranks.items()}
+    return {n: float(r.mean()) for n, r in jacobian_ranks(model, X, layers, **options).items()}
