@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from tda_nn.analysis.units import TopologyParams, Unit
+from tda_nn.errors import InputError
 
 #: rows sampled (uniformly, seeded) for the intrinsic dimension and the linear probe of a layer
 #: read by blocks (out of core); persistence uses the whole layer
@@ -128,7 +129,6 @@ def measure_cloud(
     rho = resolution(result.diagram) if 0 in dims else math.nan
     intrinsic = math.nan
     if params.intrinsic_dimension and cloud.shape[0] >= 10:
-        from tda_nn.errors import InputError
         from tda_nn.features.intrinsic_dimension import twonn_dimension
 
         try:
