@@ -1,5 +1,4 @@
-"""Shared test set-up: headless matplotlib, quiet numba, few threads (the CI machine has 2 cores),
-and a stand-in for umap-learn."""
+"""Shared test set-up: headless matplotlib, quiet numba, few threads (the CI machine has 2 cores)."""
 
 from __future__ import annotations
 
