@@ -9,12 +9,11 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")  # these three before numpy or torch is imported
 
 
 class _ProjectionUMAP:
@@ -27,7 +26,9 @@ class _ProjectionUMAP:
         self.params = params
         calls.append(params)
 
-    def fit_transform(self, X: Any) -> np.ndarray:
+    def fit_transform(self, X: Any) -> Any:
+        import numpy as np  # not at the top: the environment above is set before numpy loads
+
         centred = np.asarray(X, dtype=np.float64)
         centred = centred - centred.mean(axis=0)
         _, _, axes = np.linalg.svd(centred, full_matrices=False)
