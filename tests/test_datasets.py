@@ -57,7 +57,7 @@ def test_d1_geometry_and_labels():
 
 
 def test_d1_betti_numbers_with_ripser():
-    ripser = pytest.importorskip("ripser").ripser
+    from ripser import ripser
     X, y, info = d1()
     dgms = {}
     for label in (0, 1):
@@ -105,7 +105,7 @@ def test_d2_geometry():
 
 
 def test_d2_separated_layout_has_nine_tori_per_class():
-    ripser = pytest.importorskip("ripser").ripser
+    from ripser import ripser
     X, y, _ = d2(n_samples=9000, offset=5.0, scale=False, random_state=1)
     for label in (0, 1):
         cloud = X[y == label].astype(np.float64)
@@ -154,7 +154,7 @@ def test_d3_geometry_and_components():
 
 @pytest.mark.slow
 def test_d3_one_unit_betti_numbers_with_ripser():
-    ripser = pytest.importorskip("ripser").ripser
+    from ripser import ripser
     m = 500
     X, y, _ = d3(n_samples=45 * m, scale=False)
     unit, labels = X[: 5 * m].astype(np.float64), y[: 5 * m]

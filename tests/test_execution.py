@@ -36,7 +36,7 @@ def test_unreachable_scheduler_is_a_one_line_error():
 
 
 def test_dask_local_cluster_matches_serial():
-    distributed = pytest.importorskip("distributed")
+    import distributed
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, distributed.Client(cluster) as client:

@@ -149,7 +149,7 @@ def test_infinity_values_and_threshold_as_giotto_tda(shapes):
 
 
 def test_pipeline_set_output_pandas_names_the_columns(shapes):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     clouds = shapes[0][::6]
     pipe = make_pipeline(gh.VietorisRipsPersistence(), gd.PersistenceEntropy()).set_output(
         transform="pandas"

@@ -115,7 +115,7 @@ def test_refusals_name_the_layer_and_the_option(tmp_path):
 
 
 def test_dask_cluster_gives_the_local_result(tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed
     X = _circle(n=4000)
     save_activations(tmp_path / "a.zarr", {"layer": X})
     cloud = open_chunked(tmp_path / "a.zarr", "layer", block_bytes=64 * 1024)

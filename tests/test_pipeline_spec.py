@@ -111,7 +111,8 @@ outputs: {figures: false, report: false}
 def test_run_threads_reach_torch_in_training_and_are_restored(tmp_path, monkeypatch, capsys):
     import json
 
-    torch = pytest.importorskip("torch")
+    import torch
+
     import tda_nn.training.loop as loop
     from tda_nn.cli import main
 

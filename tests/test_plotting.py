@@ -385,7 +385,12 @@ def test_distance_heatmap_values_equal_the_table(distances):
 # ---------------------------------------------------------------- UMAP
 
 
-def test_umap_grid_one_axis_per_cloud_with_every_point():
+@pytest.mark.parametrize("projection", [pytest.param("umap-learn", marks=pytest.mark.slow),
+                                        "stand-in"])
+def test_umap_grid_one_axis_per_cloud_with_every_point(projection, request):
+    """The real UMAP (slow: its JIT compilation) and the stand-in projection of conftest give the
+    same grid; with the stand-in, every panel also gets its cloud's exact neighbours."""
+    calls = request.getfixturevalue("fake_umap") if projection == "stand-in" else None
     rng = np.random.default_rng(5)
     n = 150
     labels = np.repeat(np.array(["a", "b", "c"]), n // 3)
@@ -410,6 +415,13 @@ def test_umap_grid_one_axis_per_cloud_with_every_point():
     d = ((emb[:, None] - emb[None]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)
     assert (cls[d.argmin(1)] == cls).mean() > 0.95
+    if calls is not None:
+        assert len(calls) == len(clouds)
+        for params in calls:
+            assert (params["n_neighbors"], params["n_epochs"], params["random_state"]) == (8, 60, 0)
+            idx, dist, _ = params["precomputed_knn"]
+            assert idx.shape == dist.shape == (n, 8)
+            np.testing.assert_array_equal(idx[:, 0], np.arange(n))
 
 
 def test_subsample_and_alignment_helpers():

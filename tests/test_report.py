@@ -210,9 +210,11 @@ def run_dir(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
-def report(run_dir) -> tuple[Path, str]:
+def report(run_dir, projection_umap) -> tuple[Path, str]:
+    """The report, its UMAP panels drawn by conftest's stand-in (real UMAP: the slow tests)."""
     root, _ = run_dir
-    path = build_report(root, max_points=60)
+    with projection_umap():
+        path = build_report(root, max_points=60)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -300,11 +302,16 @@ def test_barcodes_draw_one_bar_per_diagram_row(run_dir, report):
     assert counts == want and want[0] > 0 and want[1] > 0
 
 
-def test_umap_figures_project_the_stored_activations(run_dir):
+@pytest.mark.parametrize("projection", [pytest.param("umap-learn", marks=pytest.mark.slow),
+                                        "stand-in"])
+def test_umap_figures_project_the_stored_activations(run_dir, projection, request):
     """The first panel is UMAP of the real activations of the seeded subsample, coloured by the
-    true labels; one panel per layer and per step."""
+    true labels; one panel per layer and per step. Real UMAP is slow (its JIT compilation); the
+    default run checks the same with conftest's stand-in projection."""
     from tda_nn.plotting import subsample_indices, umap_embedding
 
+    if projection == "stand-in":
+        request.getfixturevalue("fake_umap")
     root, truth = run_dir
     data = load_run(root)
     across_layers, across_steps = umap_figures(data, ("last",), max_points=45, random_state=3)

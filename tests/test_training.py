@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from tda_nn.errors import InputError  # noqa: E402
-from tda_nn.extract import ActivationExtractor  # noqa: E402
-from tda_nn.io import RunStore  # noqa: E402
-from tda_nn.training import (  # noqa: E402
+from tda_nn.errors import InputError
+from tda_nn.extract import ActivationExtractor
+from tda_nn.io import RunStore
+from tda_nn.training import (
     METRIC_COLUMNS,
     TopologyTracker,
     build_model,

@@ -10,6 +10,7 @@ unless ``overwrite=True``.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import time
 from pathlib import Path
 from typing import Any
@@ -104,9 +105,7 @@ def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
     written = [path]
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pyarrow") is None:  # optional: the "parquet" extra
         return written
     parquet = path.with_suffix(".parquet")
     with atomic_path(parquet) as tmp:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tda_nn.errors import InputError
+
 if TYPE_CHECKING:  # type hints only: units imports this module
     from tda_nn.analysis.units import TopologyParams, Unit
 
@@ -97,7 +99,6 @@ def measure_cloud(
     rho = resolution(result.diagram) if 0 in dims else math.nan
     intrinsic = math.nan
     if params.intrinsic_dimension and cloud.shape[0] >= 10:
-        from tda_nn.errors import InputError
         from tda_nn.features.intrinsic_dimension import twonn_dimension
 
         try:

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tda_nn.checks import check_int
+from tda_nn.datasets.naitzat import NAITZAT_DATASETS
+from tda_nn.datasets.shapes import SHAPES, embed
 from tda_nn.errors import InputError
 
 __all__ = [
@@ -126,10 +128,7 @@ def mnist1d(
         raise InputError(f"train_split: expected a number in (0, 1), got {train_split}")
     if isinstance(random_state, bool) or not isinstance(random_state, int | np.integer):
         raise InputError(f"random_state: expected an integer seed, got {random_state!r}")
-    try:
-        from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError:
-        raise InputError("mnist1d: the 'mnist1d' package is not installed") from None
+    from mnist1d.data import get_dataset_args, make_dataset  # seconds to import: only when used
 
     args = get_dataset_args()
     allowed = set(vars(args)) - {"url", "num_samples", "train_split", "seed"}
@@ -187,9 +186,7 @@ def _load_mnist1d(**kw: Any) -> Dataset:
 
 def _naitzat(name: str) -> Callable[..., Dataset]:
     def load(**kw: Any) -> Dataset:
-        from tda_nn.datasets import naitzat
-
-        X, y, info = _call(naitzat.NAITZAT_DATASETS[name], name, kw)
+        X, y, info = _call(NAITZAT_DATASETS[name], name, kw)
         return Dataset(name, X, y, info=info)
 
     load.__doc__ = (
@@ -208,17 +205,9 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 }
 
 
-def _shapes_registry() -> dict[str, Any]:
-    try:
-        from tda_nn.datasets.shapes import SHAPES
-    except ImportError:
-        return {}
-    return dict(SHAPES)
-
-
 def available_datasets() -> list[str]:
     """Names accepted by :func:`load_dataset`: the built-ins, then the shapes registry."""
-    return list(DATASETS) + [n for n in _shapes_registry() if n not in DATASETS]
+    return list(DATASETS) + [n for n in SHAPES if n not in DATASETS]
 
 
 def _load_shape(name: str, entry: Any, kwargs: dict[str, Any]) -> Dataset:
@@ -228,8 +217,6 @@ def _load_shape(name: str, entry: Any, kwargs: dict[str, Any]) -> Dataset:
     ambient_dim = kwargs.pop("ambient_dim", None)
     X = np.asarray(_call(generator, name, kwargs), dtype=np.float64)
     if ambient_dim is not None:
-        from tda_nn.datasets.shapes import embed
-
         X = embed(X, ambient_dim, random_state=kwargs.get("random_state"))
     info: dict[str, Any] = {
         "name": name,
@@ -267,10 +254,9 @@ def load_dataset(name: str, **kwargs: Any) -> Dataset:
     loader = DATASETS.get(key)
     if loader is not None:
         return loader(**kwargs)
-    shapes = _shapes_registry()
-    entry = shapes.get(name, shapes.get(key))
+    entry = SHAPES.get(name, SHAPES.get(key))
     if entry is None:
         raise InputError(
             f"dataset: unknown name {name!r}; available: {', '.join(available_datasets())}"
         )
-    return _load_shape(key if key in shapes else name, entry, kwargs)
+    return _load_shape(key if key in SHAPES else name, entry, kwargs)

@@ -13,22 +13,14 @@ Importing this package is cheap; torch is imported only when training runs.
 
 from __future__ import annotations
 
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
-__all__ = ["analyse_experiment", "load_experiment_spec", "run_experiment", "verdict"]
+# public name -> module that defines it
+_EXPORTS = {
+    "analyse_experiment": "tda_nn.experiments.run",
+    "run_experiment": "tda_nn.experiments.run",
+    "load_experiment_spec": "tda_nn.experiments.spec",
+    "verdict": "tda_nn.experiments.verdict",
+}
 
-
-def __getattr__(name: str) -> Any:
-    if name in ("run_experiment", "analyse_experiment"):
-        from tda_nn.experiments import run
-
-        return getattr(run, name)
-    if name == "load_experiment_spec":
-        from tda_nn.experiments.spec import load_experiment_spec
-
-        return load_experiment_spec
-    if name == "verdict":
-        from tda_nn.experiments.verdict import verdict
-
-        return verdict
-    raise AttributeError(f"module 'tda_nn.experiments' has no attribute {name!r}")
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -6,17 +6,12 @@ package does not import torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
-__all__ = ["ActivationExtractor", "extract_activations"]
+# public name -> module that defines it
+_EXPORTS = {
+    "ActivationExtractor": "tda_nn.extract.extractor",
+    "extract_activations": "tda_nn.extract.extractor",
+}
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("tda_nn.extract.extractor"), name)
-    raise AttributeError(f"module 'tda_nn.extract' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

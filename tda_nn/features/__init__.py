@@ -8,9 +8,7 @@ Names are imported lazily so that ``import tda_nn.features`` stays cheap. ``Bett
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import Any
+from tda_nn._lazy import lazy_exports
 
 # public name -> module that defines it
 _EXPORTS = {
@@ -46,20 +44,4 @@ _EXPORTS = {
     "segment_pairs": "tda_nn.features.linear_regions",
 }
 
-# names whose module is missing (written by another part of the project) stay out of ``import *``
-__all__ = sorted(
-    name for name, module in _EXPORTS.items() if importlib.util.find_spec(module) is not None
-)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tda_nn.features' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | set(globals()))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

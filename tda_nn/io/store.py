@@ -33,6 +33,7 @@ from tda_nn.io._common import (
 )
 from tda_nn.io._npy import NpyHeader, NpyLoader, inspect_npy, load_small_npy, open_npy
 from tda_nn.io.activation_set import ActivationSet, assemble
+from tda_nn.versions import library_versions
 
 FORMAT = "tda-nn-run-store"
 VERSION = 1
@@ -244,8 +245,6 @@ class RunStore:
         root.mkdir(parents=True, exist_ok=True)
         if labels is not None:
             write_npy(root / LABELS_FILE, labels)
-        from tda_nn.versions import library_versions
-
         manifest = {
             "format": FORMAT,
             "version": VERSION,

@@ -23,6 +23,7 @@ from tda_nn.report.tables import (
     metrics_table,
     runs_table,
 )
+from tda_nn.versions import library_versions
 
 #: Most skipped-item messages listed in the summary (the rest are counted).
 MAX_LISTED = 30
@@ -294,8 +295,6 @@ def _parameters_section(data: RunData) -> str:
 
 
 def _versions_section(data: RunData) -> str:
-    from tda_nn.versions import library_versions
-
     recorded = data.manifest.get("library_versions")
     parts = []
     if isinstance(recorded, dict) and recorded:

@@ -195,169 +195,57 @@ def train_reference(
     -------
     TrainResult
     """
-    import torch
-    from tqdm.auto import tqdm
-
     epochs = _int_at_least(epochs, 0, "epochs")
     lr = _positive_float(lr, "lr")
     weight_decay = _float_at_least(weight_decay, 0.0, "weight_decay")
     eval_batch_size = _int_at_least(eval_batch_size, 1, "eval_batch_size")
     threads = check_threads(threads)
     decay = _lr_decay(lr_decay)
-    if target_train_accuracy is not None:
-        target_train_accuracy = float(target_train_accuracy)
-        if not 0 < target_train_accuracy <= 1:
-            raise InputError(f"target_train_accuracy must be in (0, 1], got {target_train_accuracy!r}")
-    if capture_every is not None:
-        if tracker is not None:
-            raise InputError("capture_every: the tracker's `every` sets the capture schedule; give one of them")
-        capture_every = _int_at_least(capture_every, 1, "capture_every")
-    if metrics_every is not None:
-        metrics_every = _int_at_least(metrics_every, 1, "metrics_every")
+    target_train_accuracy = _target_accuracy(target_train_accuracy)
+    capture_every, metrics_every = _log_intervals(capture_every, metrics_every, tracker)
 
-    dev = torch.device(device) if device is not None else _model_device(model)
-    if device is not None:
-        model.to(dev)
-    Xtr, ytr = _tensors(X_train, y_train, "X_train", "y_train", dev)
-    if (X_test is None) != (y_test is None):
-        raise InputError("give both X_test and y_test, or neither")
-    test = None if X_test is None else _tensors(X_test, y_test, "X_test", "y_test", dev)
-    _check_outputs(model, Xtr, ytr, test)
-
-    n = int(Xtr.shape[0])
-    bs = n if batch_size is None else min(_int_at_least(batch_size, 1, "batch_size"), n)
-    per_epoch = math.ceil(n / bs)
-    total = epochs * per_epoch
+    data = _training_data(model, X_train, y_train, X_test, y_test, batch_size, device)
     opt = _make_optimizer(optimizer, model, lr, weight_decay)
-
-    unit = "step"
-    if tracker is not None:
-        if tracker.model is not model:
-            raise InputError("tracker follows a different model object than the one being trained")
-        if tracker.optimizer is None:
-            tracker.optimizer = opt
-        elif tracker.optimizer is not opt:
-            raise InputError("tracker has its own optimizer; train_reference makes one, so leave it unset")
-        if run_dir is not None and Path(run_dir).resolve() != Path(tracker.run_dir).resolve():
-            raise InputError(f"run_dir {run_dir} differs from the tracker's store {tracker.run_dir}")
-        run_dir = tracker.run_dir
-        unit = tracker.unit
-    run_dir = None if run_dir is None else Path(run_dir)
+    run_dir, unit = _run_directory(run_dir, tracker, model, opt)
     if metrics_path is None and run_dir is not None:
         metrics_path = run_dir / "metrics.csv"
-
-    config = {
-        "optimizer": optimizer if isinstance(optimizer, str) else getattr(optimizer, "__name__", "callable"),
-        "lr": lr,
-        "batch_size": bs,
-        "seed": int(seed),
-        "lr_decay": None if decay is None else [decay[0], decay[1]],
-        "weight_decay": weight_decay,
-        "n_train": n,
-        "data_sha256": _digest(Xtr, ytr),
-        "model": repr(model),
-        "unit": unit,
-    }
+    config = _run_config(optimizer, lr, data, seed, decay, weight_decay, model, unit)
 
     seed_everything(seed, deterministic=deterministic)
-    rows: dict[int, dict[str, float]] = {}
-    start, resumed_from = 0, None
-    history: list[list[int | None]] = []
-    if run_dir is not None:
-        state = _latest_state(run_dir) if resume else None
-        if state is not None:
-            path, payload, train = state
-            _compare_config(train["config"], config, path)
-            model.load_state_dict(payload["model"])
-            opt.load_state_dict(payload["optimizer"])
-            set_rng_state(payload["rng"])
-            start = resumed_from = int(train["step"])
-            rows = {int(r["step"]): dict(r) for r in train["metrics"]}
-            history = _saved_thread_history(train)
-        elif not resume and (list_checkpoints(run_dir) or (tracker is not None and tracker.steps)):
-            raise InputError(f"run directory {run_dir} already holds a run; use resume=True or a new directory")
+    state = _resume_state(run_dir, resume, tracker, config, model, opt)
+    training = _Training(
+        model=model,
+        opt=opt,
+        data=data,
+        schedule=_Schedule(data.per_epoch, epochs * data.per_epoch, unit, tracker, capture_every,
+                           metrics_every, target_train_accuracy),
+        seed=int(seed),
+        lr=lr,
+        decay=decay,
+        eval_batch_size=eval_batch_size,
+        run_dir=run_dir,
+        metrics_path=None if metrics_path is None else Path(metrics_path),
+        config=config,
+        state=state,
+        callback=callback,
+    )
+    step, reached, metrics = training.run(threads, sys.stderr.isatty() if progress is None else progress)
 
-    def scheduled(step: int) -> bool:
-        if tracker is not None:
-            if unit == "epoch":
-                return step % per_epoch == 0 and tracker.should_capture(step // per_epoch)
-            return tracker.should_capture(step)
-        return step == 0 or (capture_every is not None and step % capture_every == 0)
-
-    def evaluate(step: int) -> dict[str, float]:
-        loss, train_acc = _evaluate(model, Xtr, ytr, eval_batch_size)
-        test_acc = math.nan if test is None else _evaluate(model, *test, eval_batch_size)[1]
-        return {
-            "step": step,
-            "epoch": step / per_epoch,
-            "loss": loss,
-            "train_accuracy": train_acc,
-            "test_accuracy": test_acc,
-        }
-
-    if progress is None:
-        progress = sys.stderr.isatty()
-    bar = tqdm(total=total, initial=start, disable=not progress, unit="step", desc="training", leave=False)
-    was_training = model.training
-    step, reached, metrics = start, False, None
-    try:
-        with torch_threads(threads) as n_threads:
-            if not history:
-                history.append([0, n_threads])
-            while True:
-                epoch_end = step % per_epoch == 0
-                capture = scheduled(step)
-                log = capture or step == 0 or (metrics_every is not None and step % metrics_every == 0)
-                metrics = evaluate(step) if (log or epoch_end or step >= total) else None
-                reached = (
-                    target_train_accuracy is not None
-                    and epoch_end
-                    and metrics is not None
-                    and metrics["train_accuracy"] >= target_train_accuracy
-                )
-                stop = reached or step >= total
-                if metrics is not None and (log or stop):
-                    rows[step] = metrics
-                    bar.set_postfix(loss=f"{metrics['loss']:.4g}", acc=f"{metrics['train_accuracy']:.3f}")
-                if capture or stop:
-                    key = step if unit == "step" else step // per_epoch
-                    _capture(model, opt, tracker, run_dir, key, step, per_epoch, config, rows, history)
-                    if metrics_path is not None:
-                        _write_metrics(metrics_path, rows)
-                if stop:
-                    break
-                if history[-1][1] != n_threads:
-                    _note_thread_change(history, step, n_threads, run_dir)
-                _train_step(model, opt, Xtr, ytr, step, per_epoch, bs, seed, lr, decay)
-                step += 1
-                bar.update(1)
-                if callback is not None:
-                    callback(step, model)
-    finally:
-        bar.close()
-        model.train(was_training)
-
-    table = _metrics_frame(rows)
     if metrics_path is not None:
-        _write_metrics(metrics_path, rows)
-    if tracker is not None:
-        captured = tracker.steps
-    else:
-        captured = list_checkpoints(run_dir) if run_dir is not None else []
-    assert metrics is not None
+        _write_metrics(metrics_path, state.rows)
     return TrainResult(
-        metrics=table,
+        metrics=_metrics_frame(state.rows),
         steps=step,
-        epochs=step / per_epoch,
+        epochs=step / data.per_epoch,
         final_loss=metrics["loss"],
         final_train_accuracy=metrics["train_accuracy"],
         final_test_accuracy=metrics["test_accuracy"],
-        reached_target=bool(reached),
+        reached_target=reached,
         stop_reason="target" if reached else "epochs",
-        resumed_from=resumed_from,
-        captured=captured,
+        resumed_from=state.resumed_from,
+        captured=_captured(tracker, run_dir),
         run_dir=run_dir,
-        thread_history=[list(entry) for entry in history],
+        thread_history=[list(entry) for entry in state.history],
     )
 
 
@@ -376,6 +264,262 @@ def read_metrics(path: str | Path) -> pd.DataFrame:
     if tuple(table.columns) != METRIC_COLUMNS:
         raise StoreError(f"metrics table {path} has columns {list(table.columns)}, expected {list(METRIC_COLUMNS)}")
     return table
+
+
+# ------------------------------------------------------------------------------------------------
+# The steps of train_reference: check the arguments, prepare the data and the run directory,
+# resume, then loop (evaluate, log, capture, stop or take one optimizer step).
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Training tensors on the model's device, the held-out pair, and the batching."""
+
+    X: Any
+    y: Any
+    test: tuple[Any, Any] | None
+    batch_size: int
+    per_epoch: int
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """Which steps are evaluated, logged, captured, and when training stops."""
+
+    per_epoch: int
+    total: int
+    unit: str
+    tracker: Any
+    capture_every: int | None
+    metrics_every: int | None
+    target: float | None
+
+    def captures(self, step: int) -> bool:
+        if self.tracker is not None:
+            if self.unit == "epoch":
+                return step % self.per_epoch == 0 and self.tracker.should_capture(step // self.per_epoch)
+            return self.tracker.should_capture(step)
+        return step == 0 or (self.capture_every is not None and step % self.capture_every == 0)
+
+    def logs(self, step: int, capture: bool) -> bool:
+        return capture or step == 0 or (self.metrics_every is not None and step % self.metrics_every == 0)
+
+    def reached(self, step: int, metrics: dict[str, float] | None) -> bool:
+        """The target accuracy is checked at epoch ends only."""
+        return (
+            self.target is not None
+            and step % self.per_epoch == 0
+            and metrics is not None
+            and metrics["train_accuracy"] >= self.target
+        )
+
+    def key(self, step: int) -> int:
+        """The capture number of ``step``: the step itself, or its epoch."""
+        return step if self.unit == "step" else step // self.per_epoch
+
+
+@dataclass
+class _State:
+    """What a run carries from checkpoint to checkpoint: where it starts, the metrics rows so far
+    and the thread-count history."""
+
+    start: int = 0
+    resumed_from: int | None = None
+    rows: dict[int, dict[str, float]] = field(default_factory=dict)
+    history: list[list[int | None]] = field(default_factory=list)
+
+
+@dataclass
+class _Training:
+    """The loop of :func:`train_reference`, with everything it needs."""
+
+    model: Any
+    opt: Any
+    data: _Data
+    schedule: _Schedule
+    seed: int
+    lr: float
+    decay: tuple[float, int] | None
+    eval_batch_size: int
+    run_dir: Path | None
+    metrics_path: Path | None
+    config: dict[str, Any]
+    state: _State
+    callback: Callable[[int, Any], None] | None
+
+    def run(self, threads: int | None, progress: bool) -> tuple[int, bool, dict[str, float]]:
+        """Train until the target or the last step; returns the last step, whether the target was
+        reached, and the metrics of the last step."""
+        from tqdm.auto import tqdm
+
+        state = self.state
+        bar = tqdm(total=self.schedule.total, initial=state.start, disable=not progress, unit="step",
+                   desc="training", leave=False)
+        was_training = self.model.training
+        step = state.start
+        try:
+            with torch_threads(threads) as n_threads:
+                if not state.history:
+                    state.history.append([0, n_threads])
+                while True:
+                    metrics, reached, stop = self._observe(step, bar)
+                    if stop:
+                        assert metrics is not None  # the last step is always evaluated
+                        return step, reached, metrics
+                    if state.history[-1][1] != n_threads:
+                        _note_thread_change(state.history, step, n_threads, self.run_dir)
+                    _train_step(self.model, self.opt, self.data.X, self.data.y, step,
+                                self.data.per_epoch, self.data.batch_size, self.seed, self.lr,
+                                self.decay)
+                    step += 1
+                    bar.update(1)
+                    if self.callback is not None:
+                        self.callback(step, self.model)
+        finally:
+            bar.close()
+            self.model.train(was_training)
+
+    def _observe(self, step: int, bar: Any) -> tuple[dict[str, float] | None, bool, bool]:
+        """Evaluate, log and capture at ``step`` as scheduled; returns its metrics (None when not
+        evaluated), whether the target is reached and whether training stops here."""
+        schedule = self.schedule
+        capture = schedule.captures(step)
+        log = schedule.logs(step, capture)
+        evaluated = log or step % schedule.per_epoch == 0 or step >= schedule.total
+        metrics = self._evaluate(step) if evaluated else None
+        reached = schedule.reached(step, metrics)
+        stop = reached or step >= schedule.total
+        if metrics is not None and (log or stop):
+            self.state.rows[step] = metrics
+            bar.set_postfix(loss=f"{metrics['loss']:.4g}", acc=f"{metrics['train_accuracy']:.3f}")
+        if capture or stop:
+            _capture(self.model, self.opt, schedule.tracker, self.run_dir, schedule.key(step), step,
+                     schedule.per_epoch, self.config, self.state.rows, self.state.history)
+            if self.metrics_path is not None:
+                _write_metrics(self.metrics_path, self.state.rows)
+        return metrics, reached, stop
+
+    def _evaluate(self, step: int) -> dict[str, float]:
+        data = self.data
+        loss, train_acc = _evaluate(self.model, data.X, data.y, self.eval_batch_size)
+        test_acc = math.nan if data.test is None else _evaluate(self.model, *data.test, self.eval_batch_size)[1]
+        return {
+            "step": step,
+            "epoch": step / data.per_epoch,
+            "loss": loss,
+            "train_accuracy": train_acc,
+            "test_accuracy": test_acc,
+        }
+
+
+def _target_accuracy(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if not 0 < value <= 1:
+        raise InputError(f"target_train_accuracy must be in (0, 1], got {value!r}")
+    return value
+
+
+def _log_intervals(capture_every: Any, metrics_every: Any, tracker: Any) -> tuple[int | None, int | None]:
+    """Checked ``capture_every`` (only without a tracker) and ``metrics_every``."""
+    if capture_every is not None:
+        if tracker is not None:
+            raise InputError("capture_every: the tracker's `every` sets the capture schedule; give one of them")
+        capture_every = _int_at_least(capture_every, 1, "capture_every")
+    if metrics_every is not None:
+        metrics_every = _int_at_least(metrics_every, 1, "metrics_every")
+    return capture_every, metrics_every
+
+
+def _training_data(
+    model: Any, X_train: Any, y_train: Any, X_test: Any, y_test: Any, batch_size: Any, device: Any
+) -> _Data:
+    """Move the model to ``device`` (if given), check the data against it, and fix the batching."""
+    import torch
+
+    dev = torch.device(device) if device is not None else _model_device(model)
+    if device is not None:
+        model.to(dev)
+    X, y = _tensors(X_train, y_train, "X_train", "y_train", dev)
+    if (X_test is None) != (y_test is None):
+        raise InputError("give both X_test and y_test, or neither")
+    test = None if X_test is None else _tensors(X_test, y_test, "X_test", "y_test", dev)
+    _check_outputs(model, X, y, test)
+    n = int(X.shape[0])
+    bs = n if batch_size is None else min(_int_at_least(batch_size, 1, "batch_size"), n)
+    return _Data(X, y, test, bs, math.ceil(n / bs))
+
+
+def _run_directory(
+    run_dir: str | Path | None, tracker: Any, model: Any, opt: Any
+) -> tuple[Path | None, str]:
+    """The run directory (the tracker's, when there is one) and the capture unit; attaches ``opt``
+    to a tracker that has no optimizer."""
+    if tracker is None:
+        return (None if run_dir is None else Path(run_dir)), "step"
+    if tracker.model is not model:
+        raise InputError("tracker follows a different model object than the one being trained")
+    if tracker.optimizer is None:
+        tracker.optimizer = opt
+    elif tracker.optimizer is not opt:
+        raise InputError("tracker has its own optimizer; train_reference makes one, so leave it unset")
+    if run_dir is not None and Path(run_dir).resolve() != Path(tracker.run_dir).resolve():
+        raise InputError(f"run_dir {run_dir} differs from the tracker's store {tracker.run_dir}")
+    return Path(tracker.run_dir), tracker.unit
+
+
+def _run_config(
+    optimizer: Any,
+    lr: float,
+    data: _Data,
+    seed: int,
+    decay: tuple[float, int] | None,
+    weight_decay: float,
+    model: Any,
+    unit: str,
+) -> dict[str, Any]:
+    """The settings a resumed run must share with the checkpoint it continues from."""
+    return {
+        "optimizer": optimizer if isinstance(optimizer, str) else getattr(optimizer, "__name__", "callable"),
+        "lr": lr,
+        "batch_size": data.batch_size,
+        "seed": int(seed),
+        "lr_decay": None if decay is None else [decay[0], decay[1]],
+        "weight_decay": weight_decay,
+        "n_train": int(data.X.shape[0]),
+        "data_sha256": _digest(data.X, data.y),
+        "model": repr(model),
+        "unit": unit,
+    }
+
+
+def _resume_state(
+    run_dir: Path | None, resume: bool, tracker: Any, config: dict[str, Any], model: Any, opt: Any
+) -> _State:
+    """Restore model, optimizer and RNG from the latest checkpoint of ``run_dir`` (when resuming
+    and there is one); a fresh state otherwise."""
+    if run_dir is None:
+        return _State()
+    found = _latest_state(run_dir) if resume else None
+    if found is None:
+        if not resume and (list_checkpoints(run_dir) or (tracker is not None and tracker.steps)):
+            raise InputError(f"run directory {run_dir} already holds a run; use resume=True or a new directory")
+        return _State()
+    path, payload, train = found
+    _compare_config(train["config"], config, path)
+    model.load_state_dict(payload["model"])
+    opt.load_state_dict(payload["optimizer"])
+    set_rng_state(payload["rng"])
+    step = int(train["step"])
+    rows = {int(r["step"]): dict(r) for r in train["metrics"]}
+    return _State(step, step, rows, _saved_thread_history(train))
+
+
+def _captured(tracker: Any, run_dir: Path | None) -> list[int]:
+    if tracker is not None:
+        return tracker.steps
+    return list_checkpoints(run_dir) if run_dir is not None else []
 
 
 # ------------------------------------------------------------------------------------------------
@@ -499,7 +643,7 @@ def _note_thread_change(
             f"{history[-2][0]}..{step} ran with {before}; results may differ in the last bits from "
             "an uninterrupted run (see tda_nn.training.seeding)",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of train_reference (via _Training.run)
         )
 
 
