@@ -68,6 +68,17 @@ def circle(
 ) -> np.ndarray:
     """Sample ``n`` points uniformly from a circle in the plane; Betti numbers (1, 1, 0).
 
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    radius : float
+        Radius of the circle(s) or sphere.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
+
     Returns
     -------
     X : ndarray of shape (n, 2)
@@ -86,6 +97,17 @@ def sphere(
     random_state: int | np.random.Generator | None = None,
 ) -> np.ndarray:
     """Sample ``n`` points uniformly from the 2-sphere in R^3; Betti numbers (1, 0, 1).
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    radius : float
+        Radius of the circle(s) or sphere.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
 
     Returns
     -------
@@ -109,6 +131,12 @@ def torus(
 
     Parameters
     ----------
+    n : int
+        Number of points.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
     R, r : float
         Distance from the centre of the tube to the centre of the torus, and tube radius
         (``R > r > 0``). The default aspect ratio ``r / R = 0.5`` is one at which the 2-dimensional
@@ -146,6 +174,13 @@ def disjoint_union(*clouds: np.ndarray, gap: float = 1.0) -> np.ndarray:
     Each cloud is shifted so that its bounding box starts ``gap`` after the previous one ends;
     clouds of lower dimension are padded with zeros.
 
+    Parameters
+    ----------
+    *clouds : ndarray of shape (n_i, d_i)
+        The clouds, in order along the first axis.
+    gap : float
+        Distance between consecutive bounding boxes along the first axis.
+
     Returns
     -------
     X : ndarray of shape (sum of n_points, max native_dim)
@@ -169,6 +204,15 @@ def two_circles(
 ) -> np.ndarray:
     """Two disjoint unit circles with a gap of 1; Betti numbers (2, 2, 0).
 
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
+
     Returns
     -------
     X : ndarray of shape (n, 2)
@@ -184,6 +228,15 @@ def two_spheres(
     n: int, noise: float = 0.0, random_state: int | np.random.Generator | None = None
 ) -> np.ndarray:
     """Two disjoint unit spheres with a gap of 1; Betti numbers (2, 0, 2).
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
 
     Returns
     -------
@@ -209,6 +262,19 @@ def wedge_of_circles(
     plane spanned by ``e_i`` and ``e_(i+1 mod d)``: all circles pass through the origin, cross
     there transversally and meet nowhere else.
 
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    k : int
+        Number of circles.
+    radius : float
+        Radius of the circle(s) or sphere.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
+
     Returns
     -------
     X : ndarray of shape (n, max(k, 3))
@@ -232,6 +298,15 @@ def figure_eight(
 ) -> np.ndarray:
     """Two unit circles in the plane, tangent at one point (an 8); Betti numbers (1, 2, 0).
 
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
+
     Returns
     -------
     X : ndarray of shape (n, 2)
@@ -254,6 +329,17 @@ def linked_rings(
 
     The two rings never come closer than ``radius`` to each other. Betti numbers (2, 2, 0).
 
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    radius : float
+        Radius of the circle(s) or sphere.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
+
     Returns
     -------
     X : ndarray of shape (n, 3)
@@ -273,6 +359,15 @@ def sphere_and_circle(
     """A unit sphere with a unit circle attached at one point (S^2 v S^1); Betti numbers (1, 1, 1).
 
     The circle lies in a plane through the sphere's centre and touches the sphere from outside.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    noise : float
+        Standard deviation of the Gaussian noise added to every coordinate (0: none).
+    random_state : int, Generator or None
+        Seed or generator of the sample; None: fresh entropy.
 
     Returns
     -------
