@@ -45,9 +45,7 @@ def kernels() -> SimpleNamespace:
     """giotto-ph's three compiled modules (``ripser``, ``ripser_coeff``, ``collapser``)."""
     modules = None
     if "gph" not in sys.modules:
-        spec = importlib.util.find_spec("gph")
-        if spec is None:
-            raise InputError("backend='giotto-ph' needs the package 'gph' (giotto-ph) installed")
+        spec = importlib.util.find_spec("gph")  # a required dependency
         try:
             folder = os.path.join(list(spec.submodule_search_locations)[0], "modules")
             modules = {name: _load_extension(folder, name) for name in _MODULES}

@@ -127,9 +127,9 @@ def _giotto_tda(D, maxdim, thresh, coeff, n_threads, collapse_edges):
     return [dgm[dgm[:, 2] == k, :2].astype(np.float64) for k in range(maxdim + 1)]
 
 
-register_backend("giotto-ph", _giotto_ph, requires="gph")
-register_backend("ripser", _ripser, requires="ripser")
-register_backend("gudhi", _gudhi, requires="gudhi")
+register_backend("giotto-ph", _giotto_ph)
+register_backend("ripser", _ripser)
+register_backend("gudhi", _gudhi)
 register_backend("giotto-tda", _giotto_tda, requires="gtda")
 
 

@@ -5,7 +5,7 @@ Integer labels with a root attribute ``label_names`` (a list) are read as those 
 
 Layer order is the group attribute ``layer_order`` (written by :func:`write_zarr`) where present,
 else the natural sort of the names. Arrays are chunked, so a layer is read (not memory-mapped)
-when accessed. Needs the optional ``zarr`` package.
+when accessed.
 """
 
 from __future__ import annotations
@@ -40,10 +40,9 @@ def is_zarr(path: Path) -> bool:
 
 
 def _zarr() -> Any:
-    try:
-        import zarr
-    except ImportError:
-        raise InputError("reading or writing zarr needs the 'zarr' package (pip install zarr)") from None
+    """The zarr module, imported when a zarr group is first read or written."""
+    import zarr
+
     return zarr
 
 
