@@ -10,7 +10,6 @@ unless ``overwrite=True``.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import time
 from pathlib import Path
 from typing import Any
@@ -101,17 +100,28 @@ def run_plan(
 
 
 def write_table(table: pd.DataFrame, path: Path) -> list[Path]:
-    """Write ``path`` (CSV) atomically, and a Parquet twin when pyarrow is installed."""
+    """Write ``path`` (CSV) atomically, and a Parquet twin when pyarrow can be imported."""
     written = [path]
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
-    if importlib.util.find_spec("pyarrow") is None:  # optional: the "parquet" extra
+    if not _pyarrow_works():
         return written
     parquet = path.with_suffix(".parquet")
     with atomic_path(parquet) as tmp:
         table.to_parquet(tmp, index=False)
     written.append(parquet)
     return written
+
+
+@functools.lru_cache(maxsize=1)
+def _pyarrow_works() -> bool:
+    """Whether pyarrow (optional, for the Parquet twins) imports: it may be missing, or installed
+    but built for another numpy (pyarrow >= 18 needs numpy 2, the giotto stack has numpy 1)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def write_diagrams(diagrams: dict[str, np.ndarray], path: Path) -> None:

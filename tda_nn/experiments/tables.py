@@ -182,4 +182,5 @@ def layer_measures(topology: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFram
         wide = wide.merge(depth.reset_index(), on=["dataset", "run"], how="left")
         wide["position"] = wide["position"].fillna((wide["layer_index"] + 1) / wide["n_layers"])
         wide = wide.drop(columns="n_layers")
+    wide["position"] = wide["position"].astype(float)  # outer merges can leave object dtype
     return wide.sort_values(keys).reset_index(drop=True)

@@ -18,7 +18,7 @@ import numpy as np
 
 from tda_nn.errors import InputError
 from tda_nn.homology.chunked import ChunkedCloud
-from tda_nn.homology.metrics import pairwise_euclidean
+from tda_nn.homology.metrics import owner_distances, pairwise_euclidean
 from tda_nn.homology.subsample import Subsample, landmark_cells, random_indices
 
 #: bytes of candidate rows (float32) held between full passes
@@ -119,7 +119,7 @@ def block_update(
         sqL = np.einsum("ij,ij->i", landmarks, landmarks)
         d2 = np.maximum(sq[:, None] + sqL[None, :] - 2.0 * (E @ landmarks.T), 0.0)
         cell = d2.argmin(axis=1)
-        cover = np.sqrt(d2[np.arange(len(d2)), cell])
+        cover = owner_distances(E, landmarks, cell)
         cover[own_rows] = 0.0
         out["cover"], out["cell"] = cover, cell
     return out
