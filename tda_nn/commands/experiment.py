@@ -13,6 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="experiment directory (re-run to resume)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="processes for the persistence computations (overrides the specs)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address, e.g. tcp://host:8786, for every persistence "
+                             "unit (overrides the specs; same results as a local run)")
     parser.add_argument("--only", nargs="*", default=None,
                         help="run only these pipeline entries (the analysis uses every finished one)")
     parser.add_argument("--analyse-only", action="store_true",
@@ -29,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         result = analyse_experiment(args.out)
     else:
         result = run_experiment(
-            args.spec, args.out, n_jobs=args.n_jobs, only=args.only, overwrite=args.overwrite,
+            args.spec, args.out, n_jobs=args.n_jobs, scheduler=args.scheduler, only=args.only,
+            overwrite=args.overwrite,
             progress=not args.no_progress and sys.stderr.isatty(),
             log=lambda msg: print(msg, flush=True),
         )

@@ -50,6 +50,7 @@ def run_experiment(
     out: str | Path,
     *,
     n_jobs: int | None = None,
+    scheduler: Any = None,
     only: list[str] | None = None,
     torch_threads: int | None = 1,
     overwrite: bool = False,
@@ -66,6 +67,10 @@ def run_experiment(
         Experiment directory.
     n_jobs : int or None
         Processes for the persistence computations (None: each pipeline's own setting).
+    scheduler : str, distributed.Client or None
+        A Dask scheduler (e.g. ``"tcp://host:8786"``) for every persistence unit: the pipelines',
+        the kNN protocol's and the input layer's (None: each pipeline's own setting). The results
+        are the same as a local run's.
     only : list of str or None
         Run only these pipeline entries (the analysis still uses every finished one).
     overwrite : bool
@@ -90,11 +95,11 @@ def run_experiment(
     if not isinstance(spec, dict):
         spec = load_experiment_spec(spec)
     with threads_for(torch_threads):
-        return _run_experiment(spec, Path(out), n_jobs=n_jobs, only=only, overwrite=overwrite,
-                               progress=progress, log=log)
+        return _run_experiment(spec, Path(out), n_jobs=n_jobs, scheduler=scheduler, only=only,
+                               overwrite=overwrite, progress=progress, log=log)
 
 
-def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None,
+def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None, scheduler: Any,
                     only: list[str] | None, overwrite: bool, progress: bool,
                     log: Any) -> dict[str, Any]:
     from tda_nn.pipeline.run import run_pipeline
@@ -109,16 +114,18 @@ def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None,
         run_dir = out / entry
         t0 = time.perf_counter()
         log(f"== {entry}: pipeline")
-        run_pipeline(item["spec"], run_dir, n_jobs=n_jobs, progress=progress, log=log,
-                     overwrite=overwrite)
-        jobs = n_jobs if n_jobs is not None else item["spec"]["execution"]["n_jobs"]
+        run_pipeline(item["spec"], run_dir, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+                     log=log, overwrite=overwrite)
+        execution = item["spec"]["execution"]
+        jobs = n_jobs if n_jobs is not None else execution["n_jobs"]
+        where = scheduler if scheduler is not None else execution["scheduler"]
         knn = item["knn"]
         if knn["enabled"]:
             log(f"== {entry}: kNN protocol (k={knn['n_neighbors']}, scale {knn['scale']} hops)")
-            knn_job(run_dir, knn, n_jobs=jobs, progress=progress)
+            knn_job(run_dir, knn, n_jobs=jobs, scheduler=where, progress=progress)
         if spec["input_layer"]:
             log(f"== {entry}: input layer")
-            measure_inputs(run_dir, item, n_jobs=jobs)
+            measure_inputs(run_dir, item, n_jobs=jobs, scheduler=where)
         seconds[entry] = round(time.perf_counter() - t0, 1)
         log(f"== {entry}: done in {seconds[entry]:.0f} s")
     result = analyse_experiment(out)
@@ -127,13 +134,14 @@ def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None,
 
 
 def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
-            progress: bool = False) -> Path:
+            scheduler: Any = None, progress: bool = False) -> Path:
     """The paper's protocol on the class clouds of a run directory (resumable).
 
     Like ``tda_nn.analysis.persistence_job`` with ``classes="predicted"``, but only the class
     clouds are measured (the protocol is per class; the whole-probe cloud is the costliest unit
     and is not used) and, with ``knn["steps"] == "last"``, only each run's last step. Writes
-    ``RUN_DIR/protocols/knn/topology.csv`` and returns its path.
+    ``RUN_DIR/protocols/knn/topology.csv`` and returns its path. The units run through
+    :func:`tda_nn.execution.run_units` (``n_jobs`` processes, or the Dask ``scheduler``).
     """
     from tda_nn.analysis.job import (
         prepare_output,
@@ -161,7 +169,8 @@ def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
     prepare_output(out, params, overwrite=False, job="persistence")
     extra = {"input": str(run_dir), "protocol": "knn (Naitzat et al. 2020)", "knn": knn}
     write_manifest(out, status="running", job="persistence", params=params, extra=extra)
-    table, diagrams, summary = run_plan(plan, params, out, n_jobs=n_jobs, progress=progress)
+    table, diagrams, summary = run_plan(plan, params, out, n_jobs=n_jobs, scheduler=scheduler,
+                                        progress=progress)
     info = manifest["runs"]
     table.insert(1, "model", table["run"].map(lambda r: info[r]["model"]))
     table.insert(2, "seed", table["run"].map(lambda r: info[r]["seed"]))
@@ -174,18 +183,22 @@ def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
     return out / "topology.csv"
 
 
-def measure_inputs(run_dir: str | Path, item: dict[str, Any], *, n_jobs: int = 1) -> list[Path]:
+def measure_inputs(run_dir: str | Path, item: dict[str, Any], *, n_jobs: int = 1,
+                   scheduler: Any = None) -> list[Path]:
     """Measure the input layer (the probe points) of every run, with both protocols.
 
     Classes are split by the run's predicted labels at each step, as for the other layers; the
     whole-cloud row carries TwoNN and the linear probe under the default protocol. Every captured
     step is measured with the default protocol (cheap; needed by the over-training view), the
     last step only with the kNN protocol unless its ``steps`` is ``"all"``. Writes
-    ``protocols/input_<protocol>_<digest>_<steps>.csv`` per protocol (read back if present).
+    ``protocols/input_<protocol>_<digest>_<steps>.csv`` per protocol (read back if present). The
+    units run through :func:`tda_nn.execution.run_units` (``n_jobs`` processes, or the Dask
+    ``scheduler``).
     """
-    from joblib import Parallel, delayed
+    import functools
 
     from tda_nn.analysis.plan import plan_units
+    from tda_nn.execution import run_units
     from tda_nn.io import RunStore
     from tda_nn.pipeline.data import prepare_data
     from tda_nn.pipeline.run import topology_params
@@ -221,8 +234,9 @@ def measure_inputs(run_dir: str | Path, item: dict[str, Any], *, n_jobs: int = 1
                 if protocol == KNN and unit.cls == "all":
                     continue
                 jobs.append((unit, info))
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(_measure_input)(data.X_probe, unit, params) for unit, _ in jobs)
+        fn = functools.partial(_measure_input, data.X_probe, params=params)
+        results, _ = run_units(fn, [unit for unit, _ in jobs], n_jobs=n_jobs, scheduler=scheduler,
+                               progress=False, desc="input layer")
         rows = []
         for (unit, info), unit_rows in zip(jobs, results, strict=True):
             for row in unit_rows:
@@ -260,6 +274,7 @@ def analyse_experiment(out: str | Path) -> dict[str, Any]:
         ``findings`` (DataFrame), ``verdict`` (list of dicts) and ``results`` (every table).
     """
     from tda_nn.experiments.findings import analyse
+    from tda_nn.experiments.report_page import write_experiment_report
     from tda_nn.experiments.tables import load_experiment
     from tda_nn.experiments.verdict import verdict, verdict_markdown
 
@@ -275,10 +290,5 @@ def analyse_experiment(out: str | Path) -> dict[str, Any]:
     write_json(results_dir / "verdict.json", items)
     with atomic_path(results_dir / "verdict.md") as tmp:
         Path(tmp).write_text(verdict_markdown(items), encoding="utf-8")
-    try:
-        from tda_nn.experiments.report_page import write_experiment_report
-
-        write_experiment_report(out, results, tables, items)
-    except ImportError:
-        pass
+    write_experiment_report(out, results, tables, items)
     return {"findings": results["findings"], "verdict": items, "results": results}
