@@ -191,10 +191,6 @@ def public_api() -> list[Item]:
         module = importlib.import_module(package)
         for name in public_names(package):
             value = getattr(module, name)
-            if inspect.ismodule(value) and hasattr(module, "__getattr__"):
-                # a submodule of the same name shadows the lazily exported object once imported
-                # (tda_nn.experiments.verdict): ask the package's __getattr__ for the export
-                value = module.__getattr__(name)
             items.append(Item(package, name, value))
     return items
 

@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import (
 
 from tda_nn.checks import dims_problem, is_prime
 from tda_nn.errors import InputError
+from tda_nn.execution import run_units
 
 __all__ = [
     "INPUT_KINDS",
@@ -183,10 +184,11 @@ def parallel_rows(
     The chunks are independent (one diagram's features never depend on another's), so the
     result equals ``func(X)`` exactly whatever ``n_jobs`` is.
     """
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import effective_n_jobs
 
     n = effective_n_jobs(n_jobs) if n_jobs not in (None, 1) else 1
     if n == 1 or len(X) < 2:
         return func(X)
     chunks = np.array_split(X, min(n, len(X)))
-    return np.concatenate(Parallel(n_jobs=n)(delayed(func)(c) for c in chunks), axis=0)
+    results, _ = run_units(func, chunks, n_jobs=n, progress=False, desc="chunks")
+    return np.concatenate(results, axis=0)

@@ -501,3 +501,37 @@ def test_compare_spec_digest_ignores_training_threads():
     changed["run"]["training"]["epochs"] = validated["run"]["training"].get("epochs", 1) + 1
     assert _spec_digest(changed) != _spec_digest(validated)
     assert validated["run"]["training"]["threads"] is None  # the caller's dict is left alone
+
+
+def test_compare_on_a_local_dask_cluster_equals_the_local_run(tmp_path, commands, capsys):
+    """`tda-nn compare --scheduler tcp://...` on a real cluster writes the local run's tables:
+    diagrams, distance chunks (8 x 8 layers x 2 dims: the large-table path), RTD and bootstrap
+    diagrams all ran on the workers."""
+    distributed = pytest.importorskip("distributed")
+    for seed in (0, 1):
+        save_activations(tmp_path / f"tanhnet_seed{seed}.npz", clouds(n=50, seed=seed, depth=8),
+                         labels_of(50))
+    save_activations(tmp_path / "relunet.npz",
+                     clouds(n=50, seed=5, depth=8, act=lambda z: np.maximum(z, 0)), labels_of(50))
+    inputs = [str(tmp_path / f) for f in ("tanhnet_seed0.npz", "tanhnet_seed1.npz", "relunet.npz")]
+    common = ["--n-bootstrap", "2", "--rtd", "--rtd-samples", "30", "--rtd-trials", "1",
+              "--no-figures"]
+    assert cli.main(["compare", *inputs, "--out", str(tmp_path / "local"), *common]) == 0
+    capsys.readouterr()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert cli.main(["compare", *inputs, "--out", str(tmp_path / "dask"), *common,
+                         "--scheduler", cluster.scheduler_address]) == 0
+        with distributed.Client(cluster, set_as_default=False) as client:
+            ran = set(client.run_on_scheduler(
+                lambda dask_scheduler: list(dask_scheduler.task_prefixes)))
+    assert {"diagram_unit", "chunk", "rtd_unit"} <= ran, ran  # key prefixes (no leading _)
+    assert f"on Dask scheduler {cluster.scheduler_address}" in capsys.readouterr().err
+    for name in ("distances.csv", "null.csv", "summary.csv"):
+        local = pd.read_csv(tmp_path / "local" / name)
+        remote = pd.read_csv(tmp_path / "dask" / name)
+        pd.testing.assert_frame_equal(local, remote, check_exact=True)
+    null = pd.read_csv(tmp_path / "dask" / "null.csv")
+    assert set(null["null_kind"]) == {"seeds", "bootstrap"}
+    assert (tmp_path / "local" / "distances.csv").read_bytes() == (
+        tmp_path / "dask" / "distances.csv").read_bytes()

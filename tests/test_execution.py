@@ -21,10 +21,18 @@ def test_serial_and_joblib_agree_in_order():
     assert s2.n_workers == 2 and s2.n_units == 7
 
 
-@pytest.mark.parametrize("bad", [0, -2, 1.5, True])
+@pytest.mark.parametrize("bad", [0, 1.5, True, "2"])
 def test_bad_n_jobs_names_parameter(bad):
     with pytest.raises(InputError, match="n_jobs"):
         run_units(SQUARE, [1, 2], n_jobs=bad, progress=False)
+
+
+def test_negative_n_jobs_counts_back_from_all_cores_as_in_joblib():
+    import joblib
+
+    results, summary = run_units(SQUARE, [1, 2, 3], n_jobs=-2, progress=False)
+    assert results == [1, 4, 9]
+    assert summary.n_workers == max(1, joblib.cpu_count() - 1) or summary.engine == "serial"
 
 
 def test_unreachable_scheduler_is_a_one_line_error():

@@ -31,6 +31,7 @@ Examples:
   tda-nn compare runs/cmp/digits --out cmp                 # every architecture pair of a run
   tda-nn compare relu.npz tanh.npz --out cmp --null bootstrap --n-bootstrap 10
   tda-nn compare a.npz b.npz --out cmp --metrics wasserstein --dims 0,1,2 --rtd
+  tda-nn compare relu.npz tanh.npz --out cmp --scheduler tcp://127.0.0.1:8786
 """
 
 
@@ -78,6 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-figures", action="store_true", help="tables only")
     parser.add_argument("--seed", type=int, default=0, help="seed of landmarks and resamples")
     parser.add_argument("--n-jobs", type=int, default=1, help="local processes (-1: all cores)")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address, e.g. tcp://host:8786, for the diagrams, "
+                             "distances, RTD and bootstrap nulls (same results as a local run; "
+                             "the workers must reach the inputs)")
 
 
 def _int_list(text: str, option: str) -> list[int]:
@@ -146,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         barcode_layers=barcode_layers,
         figures=not args.no_figures,
         n_jobs=args.n_jobs,
+        scheduler=args.scheduler,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     print(format_summary(result.summary))

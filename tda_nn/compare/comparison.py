@@ -10,6 +10,7 @@ import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from tda_nn.compare.diagram_tasks import _ensure_diagrams
 from tda_nn.compare.options import CompareOptions, Log, _quiet
 from tda_nn.compare.sources import Source, check_same_probe
 from tda_nn.errors import InputError
+from tda_nn.execution import connected, scheduler_address
 
 __all__ = [
     "DISTANCE_COLUMNS",
@@ -140,6 +142,7 @@ def _model_pair_tables(
     pairs: list[tuple[str, str]] | None,
     n_jobs: int | None,
     resampled: tuple[dict[str, np.ndarray], dict[str, np.ndarray], str, str] | None = None,
+    scheduler: Any = None,
 ) -> list[pd.DataFrame]:
     """Distance tables of ``a`` against ``b`` (``pairs=None``: every layer pair).
 
@@ -150,8 +153,11 @@ def _model_pair_tables(
 
     same = a is b and resampled is None
     n_pairs = len(pairs) if pairs is not None else len(a.layers) * len(b.layers)
-    # processes pay off for many exact distances only, not for a replicate's few dozen
-    distance_jobs = n_jobs if n_pairs * len(options.homology_dims) >= 100 else None
+    # processes (or Dask tasks) pay off for many exact distances only, not for a replicate's
+    # few dozen
+    many = n_pairs * len(options.homology_dims) >= 100
+    distance_jobs = n_jobs if many else None
+    distance_scheduler = scheduler if many else None
     if resampled is None:
         diagrams_a, other, name_a, name_b = a.diagrams, None if same else b.diagrams, a.name, b.name
     else:
@@ -161,7 +167,7 @@ def _model_pair_tables(
         table = layer_distance_matrix(
             diagrams_a, other, metric=metric, homology_dims=options.homology_dims,
             order=options.order, ground_metric=options.ground_metric, model_a=name_a,
-            model_b=name_b, pairs=pairs, n_jobs=distance_jobs,
+            model_b=name_b, pairs=pairs, n_jobs=distance_jobs, scheduler=distance_scheduler,
         )
         if options.normalize != "none":
             table["metric"] = table["metric"].str[:-1] + f",scale={options.normalize}]"
@@ -176,7 +182,7 @@ def _model_pair_tables(
         tables.append(rtd_matrix(
             a.clouds(), None if same else b.clouds(), n_samples=options.rtd_samples,
             n_trials=options.rtd_trials, random_state=options.random_state, model_a=a.name,
-            model_b=name_b, pairs=rtd_pairs, n_jobs=n_jobs,
+            model_b=name_b, pairs=rtd_pairs, n_jobs=n_jobs, scheduler=scheduler,
         ))
     return tables
 
@@ -201,6 +207,7 @@ def compare_sources(
     comparisons: Iterable[Sequence[str]] | None = None,
     n_jobs: int | None = 1,
     log: Log | None = None,
+    scheduler: Any = None,
 ) -> CompareResult:
     """Compare loaded sources: distance tables, nulls and the summary (nothing is written).
 
@@ -215,6 +222,10 @@ def compare_sources(
         Processes for diagrams and distances (joblib; -1: all cores).
     log : callable, optional
         Receives one-line progress messages.
+    scheduler : str, distributed.Client, distributed.LocalCluster or None
+        A Dask scheduler (e.g. ``"tcp://host:8786"``): the diagrams, the distances of large
+        tables, RTD and the bootstrap diagrams run there through :mod:`tda_nn.execution`
+        (``n_jobs`` is then ignored). The results equal a local run's.
 
     Returns
     -------
@@ -225,8 +236,8 @@ def compare_sources(
     # The products here are small (one layer pair at a time): multi-threaded BLAS only adds
     # overhead, and OpenBLAS threads that busy-wait on a loaded machine made an SVD of a
     # 120 x 384 layer 150 times slower (1.6 s instead of 0.01 s). Parallelism is n_jobs'.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _compare_sources(sources, options, comparisons, n_jobs, log)
+    with threadpool_limits(limits=1, user_api="blas"), connected(scheduler) as client:
+        return _compare_sources(sources, options, comparisons, n_jobs, log, client)
 
 
 def _compare_sources(
@@ -235,6 +246,7 @@ def _compare_sources(
     comparisons: Iterable[Sequence[str]] | None,
     n_jobs: int | None,
     log: Log | None,
+    client: Any = None,
 ) -> CompareResult:
     options = options or CompareOptions()
     log = log or _quiet
@@ -265,11 +277,12 @@ def _compare_sources(
     t0 = time.perf_counter()
     boot: dict[str, list[dict[str, np.ndarray]]] = {}
     if needs_diagrams:
-        boot = _ensure_diagrams(list(used.values()), bootstrap, options, n_jobs)
+        boot = _ensure_diagrams(list(used.values()), bootstrap, options, n_jobs, client)
         reused = sum(s.diagram_origin == "stored" for s in used.values())
         n_boot = sum(len(s.layers) * 2 * options.n_bootstrap for s in bootstrap)
         log(f"diagrams: {len(used)} model(s), {reused} with stored diagrams; "
-            f"{n_boot} bootstrap diagram(s) in {time.perf_counter() - t0:.1f} s")
+            f"{n_boot} bootstrap diagram(s) in {time.perf_counter() - t0:.1f} s"
+            + ("" if client is None else f" on Dask scheduler {scheduler_address(client)}"))
     seconds["diagrams"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -280,14 +293,14 @@ def _compare_sources(
             if (a.name, b.name) in done:
                 continue
             done.add((a.name, b.name))
-            tables.extend(_model_pair_tables(a, b, options, None, n_jobs))
+            tables.extend(_model_pair_tables(a, b, options, None, n_jobs, scheduler=client))
     distances = pd.concat(tables, ignore_index=True)
     seconds["distances"] = time.perf_counter() - t0
     log(f"distances: {len(done)} model pair(s), {len(distances)} rows in "
         f"{seconds['distances']:.1f} s")
 
     t0 = time.perf_counter()
-    null = _null_tables(groups, null_kinds, boot, options, n_jobs)
+    null = _null_tables(groups, null_kinds, boot, options, n_jobs, client)
     seconds["null"] = time.perf_counter() - t0
     if null_kinds:
         kinds = ", ".join(f"{g}: {k}" for g, k in null_kinds.items())
@@ -304,6 +317,7 @@ def _null_tables(
     boot: dict[str, list[dict[str, np.ndarray]]],
     options: CompareOptions,
     n_jobs: int | None,
+    client: Any = None,
 ) -> pd.DataFrame:
     tables = []
     for group, kind in null_kinds.items():
@@ -311,7 +325,7 @@ def _null_tables(
         if kind == "seeds":
             for a, b in itertools.combinations(members, 2):
                 pairs = aligned_pairs(a.layers, b.layers, options.align)
-                for table in _model_pair_tables(a, b, options, pairs, n_jobs):
+                for table in _model_pair_tables(a, b, options, pairs, n_jobs, scheduler=client):
                     tables.append(table.assign(group=group, null_kind="seeds",
                                                replicate=f"{a.name} vs {b.name}"))
         elif kind == "bootstrap":
@@ -323,7 +337,8 @@ def _null_tables(
                     name_a = f"{source.name}~resample{2 * i}"
                     name_b = f"{source.name}~resample{2 * i + 1}"
                     for table in _model_pair_tables(source, source, options, pairs, n_jobs,
-                                                    resampled=(first, second, name_a, name_b)):
+                                                    resampled=(first, second, name_a, name_b),
+                                                    scheduler=client):
                         tables.append(table.assign(group=group, null_kind="bootstrap",
                                                    replicate=f"{source.name} bootstrap {i}"))
     if not tables:

@@ -1,11 +1,13 @@
 """The diagrams a comparison uses: stored ones reused when their parameters match, others computed.
 
 Also the bootstrap resamples of the probe points and the RMS-radius normalisation of diagrams.
-Each diagram is computed by :func:`_diagram_task`, a picklable pure function (joblib workers).
+Each diagram is computed by :func:`_diagram_task`, a picklable pure function run through
+:mod:`tda_nn.execution` (in this process, joblib processes or a Dask cluster).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Sequence
@@ -16,6 +18,7 @@ import numpy as np
 from tda_nn.analysis.units import TopologyParams
 from tda_nn.compare.options import CompareOptions, persistence_kwargs
 from tda_nn.compare.sources import CloudRef, Source
+from tda_nn.execution import run_units
 
 __all__ = ["rms_radius"]
 
@@ -71,10 +74,12 @@ def _diagram_task(ref: CloudRef, rows: np.ndarray | None, kwargs: dict[str, Any]
 
 
 def _run_tasks(tasks: list[tuple[CloudRef, np.ndarray | None]], kwargs: dict[str, Any],
-               normalize: str, n_jobs: int | None) -> list[np.ndarray]:
+               normalize: str, n_jobs: int | None, scheduler: Any = None) -> list[np.ndarray]:
+    """The diagram of every task, in order: in this process (each cloud loaded once), in
+    ``n_jobs`` joblib processes, or on the Dask cluster ``scheduler`` (see :mod:`tda_nn.execution`)."""
     if not tasks:
         return []
-    if n_jobs in (None, 1) or len(tasks) == 1:
+    if scheduler is None and (n_jobs in (None, 1) or len(tasks) == 1):
         cache: dict[CloudRef, np.ndarray] = {}
         out = []
         for ref, rows in tasks:
@@ -83,11 +88,17 @@ def _run_tasks(tasks: list[tuple[CloudRef, np.ndarray | None]], kwargs: dict[str
             memory = CloudRef("memory", ref.path, ref.layer, array=cache[ref])
             out.append(_diagram_task(memory, rows, kwargs, normalize))
         return out
-    from joblib import Parallel, delayed
+    fn = functools.partial(_diagram_unit, kwargs=kwargs, normalize=normalize)
+    results, _ = run_units(fn, tasks, n_jobs=n_jobs, scheduler=scheduler, progress=False,
+                           desc="diagrams")
+    return results
 
-    return Parallel(n_jobs=n_jobs)(
-        delayed(_diagram_task)(ref, rows, kwargs, normalize) for ref, rows in tasks
-    )
+
+def _diagram_unit(task: tuple[CloudRef, np.ndarray | None], *, kwargs: dict[str, Any],
+                  normalize: str) -> np.ndarray:
+    """:func:`_diagram_task` of one ``(cloud, rows)`` unit (picklable with functools.partial)."""
+    ref, rows = task
+    return _diagram_task(ref, rows, kwargs, normalize)
 
 
 def _bootstrap_rows(source: Source, options: CompareOptions) -> list[np.ndarray]:
@@ -103,6 +114,7 @@ def _ensure_diagrams(
     bootstrap: Sequence[Source],
     options: CompareOptions,
     n_jobs: int | None,
+    scheduler: Any = None,
 ) -> dict[str, list[dict[str, np.ndarray]]]:
     """Fill ``source.diagrams`` (stored or computed); return bootstrap diagrams by source name."""
     params = options.topology_params()
@@ -129,7 +141,7 @@ def _ensure_diagrams(
             for layer in source.layers:
                 tasks.append((source.refs[layer], rows))
                 where.append((source.name, b, layer))
-    results = _run_tasks(tasks, kwargs, options.normalize, n_jobs)
+    results = _run_tasks(tasks, kwargs, options.normalize, n_jobs, scheduler)
     by_name = {s.name: s for s in sources}
     boot: dict[str, list[dict[str, np.ndarray]]] = {
         s.name: [{} for _ in range(2 * options.n_bootstrap)] for s in bootstrap

@@ -12,18 +12,23 @@ or persim (``benchmarks/bench_distances.py``): ``docs/comparing.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tda_nn.checks import check_int
 from tda_nn.compare._diagrams import SplitDiagram, split_diagram
 from tda_nn.errors import InputError
+from tda_nn.execution import run_units
 from tda_nn.registry import Registry
 
 GROUND_METRICS = ("linf", "l2")
+#: pairs per Dask task in :func:`split_distances` (a task costs a few ms of scheduling)
+_DASK_CHUNK = 64
 
 __all__ = [
     "GROUND_METRICS",
@@ -201,6 +206,7 @@ def pairwise_diagram_distances(
     n_directions: int = 50,
     cap: float | None = None,
     n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> np.ndarray:
     """Distances between every diagram of ``X`` and every diagram of ``Y``.
 
@@ -215,6 +221,9 @@ def pairwise_diagram_distances(
         As in :func:`diagram_distance`.
     n_jobs : int, optional
         Parallel jobs (joblib); ``None`` means 1.
+    scheduler : str, distributed.Client or None
+        A Dask scheduler address or client: the distances are computed there (``n_jobs`` is then
+        ignored); same values as locally.
 
     Returns
     -------
@@ -230,7 +239,7 @@ def pairwise_diagram_distances(
             split_diagram(d, homology_dim, spec.cap, f"Y[{j}]") for j, d in enumerate(_items(Y, "Y"))
         ]
         pairs = [(i, j) for i in range(len(xs)) for j in range(len(ys))]
-    values = split_distances([(xs[i], ys[j]) for i, j in pairs], spec, n_jobs)
+    values = split_distances([(xs[i], ys[j]) for i, j in pairs], spec, n_jobs, scheduler)
     out = np.zeros((len(xs), len(ys)))
     for (i, j), v in zip(pairs, values, strict=True):
         out[i, j] = v
@@ -240,19 +249,26 @@ def pairwise_diagram_distances(
 
 
 def split_distances(
-    pairs: Sequence[tuple[SplitDiagram, SplitDiagram]], spec: DistanceSpec, n_jobs: int | None
+    pairs: Sequence[tuple[SplitDiagram, SplitDiagram]],
+    spec: DistanceSpec,
+    n_jobs: int | None,
+    scheduler: Any = None,
 ) -> list[float]:
-    """:func:`split_distance` over many pairs, in ``n_jobs`` chunks (joblib)."""
-    n_jobs = _n_jobs(n_jobs, len(pairs))
-    if n_jobs == 1:
-        return [split_distance(a, b, spec) for a, b in pairs]
-    from joblib import Parallel, delayed
-
-    chunks = [pairs[k::n_jobs] for k in range(n_jobs)]
-    results = Parallel(n_jobs=n_jobs)(delayed(_chunk)(c, spec) for c in chunks)
+    """:func:`split_distance` over many pairs, in ``n_jobs`` chunks (joblib) or, with
+    ``scheduler``, in chunks of about :data:`_DASK_CHUNK` pairs on a Dask cluster; the values
+    are the same however the pairs are chunked."""
+    if scheduler is None:
+        n_chunks = _n_jobs(n_jobs, len(pairs))
+        if n_chunks == 1:
+            return [split_distance(a, b, spec) for a, b in pairs]
+    else:
+        n_chunks = max(1, -(-len(pairs) // _DASK_CHUNK))
+    chunks = [list(pairs[k::n_chunks]) for k in range(n_chunks)]
+    results, _ = run_units(functools.partial(_chunk, spec=spec), chunks, n_jobs=n_chunks,
+                           scheduler=scheduler, progress=False, desc="distances")
     out = [0.0] * len(pairs)
     for k, values in enumerate(results):
-        out[k::n_jobs] = values
+        out[k::n_chunks] = values
     return out
 
 
@@ -291,7 +307,7 @@ def _sliced(a: SplitDiagram, b: SplitDiagram, spec: DistanceSpec) -> float:
     return _sliced_wasserstein(a.finite, b.finite, spec.n_directions)
 
 
-def _chunk(pairs: list[tuple[SplitDiagram, SplitDiagram]], spec: DistanceSpec) -> list[float]:
+def _chunk(pairs: list[tuple[SplitDiagram, SplitDiagram]], *, spec: DistanceSpec) -> list[float]:
     return [split_distance(a, b, spec) for a, b in pairs]
 
 

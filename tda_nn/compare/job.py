@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from tda_nn.compare.comparison import (
     DISTANCE_COLUMNS,
@@ -111,6 +112,7 @@ def compare_job(
     n_jobs: int | None = 1,
     progress: bool = False,
     log: Log | None = None,
+    scheduler: Any = None,
 ) -> CompareResult:
     """Compare the layers of the models in ``inputs``; write the tables and figures to ``out_dir``.
 
@@ -168,6 +170,10 @@ def compare_job(
         Accepted for symmetry with the other jobs; progress goes to ``log``.
     log : callable, optional
         Called with each one-line progress message; None: quiet.
+    scheduler : str, distributed.Client, distributed.LocalCluster or None
+        A Dask scheduler, e.g. ``"tcp://host:8786"``: diagrams, large distance tables, RTD and
+        bootstrap diagrams run there (``n_jobs`` is then ignored); the outputs equal a local
+        run's. The cluster's workers must reach the input files.
 
     Returns
     -------
@@ -189,7 +195,8 @@ def compare_job(
     out.mkdir(parents=True, exist_ok=True)
     extra = {"inputs": [str(p) for p in paths_in], "parameters": options.as_dict()}
     _write_manifest(out, "running", "compare", extra)
-    result = compare_sources(sources, options, comparisons=comparisons, n_jobs=n_jobs, log=log)
+    result = compare_sources(sources, options, comparisons=comparisons, n_jobs=n_jobs, log=log,
+                             scheduler=scheduler)
     t0 = time.perf_counter()
     paths = write_outputs(result, out, figures=figures, barcode_layers=barcode_layers)
     result.seconds["outputs"] = time.perf_counter() - t0

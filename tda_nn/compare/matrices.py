@@ -8,6 +8,7 @@ a mapping ``{name: diagram or cloud}`` in depth order, or a sequence. See ``docs
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from tda_nn.compare.cka import center, cka_many
 from tda_nn.compare.distances import DistanceSpec, _n_jobs, split_distances
 from tda_nn.compare.divergence import rtd
 from tda_nn.errors import InputError
+from tda_nn.execution import run_units
 
 COLUMNS = (
     "model_a", "layer_a", "model_b", "layer_b", "homology_dim", "metric", "distance",
@@ -100,6 +102,7 @@ def layer_distance_matrix(
     model_b: str = "b",
     pairs: Iterable[tuple[Any, Any]] | None = None,
     n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Diagram distances between every layer of model A and every layer of model B.
 
@@ -118,6 +121,9 @@ def layer_distance_matrix(
         Only these pairs (e.g. from :func:`align_by_relative_depth`); default all.
     n_jobs : int, optional
         Parallel jobs (joblib); ``None`` means 1.
+    scheduler : str, distributed.Client or None
+        A Dask scheduler address or client to compute on (``n_jobs`` is then ignored); the
+        same values as locally.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def layer_distance_matrix(
     }
     tasks = [(la, lb, d) for la, lb in index.computed for d in dims]
     values = split_distances([(split_a[la, d], split_b[lb, d]) for la, lb, d in tasks], spec,
-                             n_jobs)
+                             n_jobs, scheduler)
     found = {task: v for task, v in zip(tasks, values, strict=True)}
     rows = []
     for la, lb in index.rows:
@@ -212,6 +218,7 @@ def rtd_matrix(
     model_b: str = "b",
     pairs: Iterable[tuple[Any, Any]] | None = None,
     n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """RTD between every layer of model A and every layer of model B.
 
@@ -221,7 +228,7 @@ def rtd_matrix(
 
     Parameters
     ----------
-    clouds_a, clouds_b, model_a, model_b, pairs, n_jobs
+    clouds_a, clouds_b, model_a, model_b, pairs, n_jobs, scheduler
         As in :func:`cka_matrix` / :func:`layer_distance_matrix`.
     n_samples, n_trials, quantile, homology_dim, random_state
         As in :func:`tda_nn.compare.rtd`.
@@ -231,7 +238,6 @@ def rtd_matrix(
     pandas.DataFrame
         Columns :data:`COLUMNS`; ``metric = "rtd[samples=..,trials=..,quantile=..]"``.
     """
-    from joblib import Parallel, delayed
     from sklearn.utils import check_random_state
 
     layers_a = _layers(clouds_a, "clouds_a")
@@ -243,9 +249,10 @@ def rtd_matrix(
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
     options = dict(n_samples=n_samples, n_trials=n_trials, quantile=quantile,
                    homology_dim=homology_dim, random_state=seed)
-    values = Parallel(n_jobs=_n_jobs(n_jobs, len(index.computed)))(
-        delayed(rtd)(layers_a[la], layers_b[lb], **options) for la, lb in index.computed
-    )
+    values, _ = run_units(functools.partial(_rtd_unit, options=options),
+                          [(layers_a[la], layers_b[lb]) for la, lb in index.computed],
+                          n_jobs=_n_jobs(n_jobs, len(index.computed)), scheduler=scheduler,
+                          progress=False, desc="rtd")
     found = dict(zip(index.computed, values, strict=True))
     rows = [
         (la, lb, int(homology_dim), found[(la, lb)] if (la, lb) in found else found[(lb, la)])
@@ -253,6 +260,10 @@ def rtd_matrix(
     ]
     name = f"rtd[samples={int(n_samples)},trials={int(n_trials)},quantile={float(quantile):g}]"
     return _table(rows, layers_a, layers_b, model_a, model_b, name)
+
+
+def _rtd_unit(clouds: tuple[object, object], *, options: dict[str, Any]) -> float:
+    return rtd(clouds[0], clouds[1], **options)
 
 
 class _PairIndex:

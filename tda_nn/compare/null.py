@@ -20,6 +20,7 @@ import pandas as pd
 from tda_nn.compare._diagrams import split_diagram
 from tda_nn.compare.distances import DistanceSpec, split_distances
 from tda_nn.errors import InputError
+from tda_nn.execution import run_units
 
 __all__ = ["NullComparison", "against_null", "bootstrap_null", "compare_to_null", "seed_null"]
 
@@ -202,6 +203,7 @@ def bootstrap_null(
     sample_size: int | None = None,
     random_state: int | np.random.RandomState | None = None,
     n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Distances between the diagram of ``cloud`` and the diagrams of resamples of it.
 
@@ -212,7 +214,7 @@ def bootstrap_null(
     diagram_fn : callable
         ``diagram_fn(points) -> diagram`` of shape (n_bars, 3) or (1, n_bars, 3), giotto-tda
         layout (e.g. a wrapper of :func:`tda_nn.homology.compute_persistence`). It must be
-        picklable when ``n_jobs > 1``.
+        picklable when ``n_jobs > 1`` or with ``scheduler``.
     n_bootstrap : int
         Number of resamples.
     homology_dims : iterable of int
@@ -228,13 +230,15 @@ def bootstrap_null(
         Seeds the resamples.
     n_jobs : int, optional
         Parallel jobs for the diagrams (joblib); ``None`` means 1.
+    scheduler : str, distributed.Client or None
+        A Dask scheduler address or client for the diagrams (``n_jobs`` is then ignored); the
+        same values as locally.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``replicate, homology_dim, metric, distance``; ``n_bootstrap × len(dims)`` rows.
     """
-    from joblib import Parallel, delayed
     from sklearn.utils import check_random_state
 
     points = np.asarray(cloud, dtype=np.float64)
@@ -250,10 +254,9 @@ def bootstrap_null(
     dims = sorted({int(d) for d in homology_dims})
     rng = check_random_state(random_state)
     samples = [rng.choice(n, size=size, replace=replace) for _ in range(int(n_bootstrap))]
-    jobs = 1 if n_jobs is None else n_jobs
-    diagrams = Parallel(n_jobs=jobs)(
-        delayed(diagram_fn)(points[idx]) for idx in [np.arange(n), *samples]
-    )
+    diagrams, _ = run_units(diagram_fn, [points[idx] for idx in [np.arange(n), *samples]],
+                            n_jobs=n_jobs, scheduler=scheduler, progress=False,
+                            desc="resampled diagrams")
     reference, replicates = diagrams[0], diagrams[1:]
     tasks = [(b, d) for b in range(len(replicates)) for d in dims]
     pairs = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from tda_nn._atomic import write_npz
+from tda_nn._atomic import atomic_path, write_npz
 from tda_nn.compare.comparison import DISTANCE_COLUMNS, CompareResult
 from tda_nn.compare.figures import _figures
 from tda_nn.compare.manifest import _safe
@@ -18,8 +18,6 @@ __all__ = ["format_summary", "write_outputs"]
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    from tda_nn._atomic import atomic_path
-
     with atomic_path(path) as tmp:
         table.to_csv(tmp, index=False)
 

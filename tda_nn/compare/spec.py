@@ -332,8 +332,8 @@ def run_compare_spec(
     out_dir : path
         Output directory of the whole spec.
     n_jobs, scheduler : optional
-        Override the spec's ``execution`` (``scheduler`` applies to the training run's
-        persistence phase).
+        Override the spec's ``execution`` (``scheduler``: the training run's persistence units
+        and the comparisons' diagrams and distances run on that Dask cluster).
     progress : bool
         Progress bars of the training run.
     overwrite : bool
@@ -358,6 +358,7 @@ def run_compare_spec(
     _write_manifest(out, "running", "compare-pipeline", extra)
     execution = validated["execution"]
     jobs = n_jobs if n_jobs is not None else execution["n_jobs"]
+    cluster = scheduler if scheduler is not None else execution["scheduler"]
     options = _options_from_spec(validated["compare"])
     seconds: dict[str, float] = {}
     results = []
@@ -366,14 +367,13 @@ def run_compare_spec(
         t0 = time.perf_counter()
         run_dir = out / "digits" if validated["run"]["data"]["name"] == "digits" else (
             out / _safe(validated["run"]["name"]))
-        run_pipeline(validated["run"], run_dir, n_jobs=jobs,
-                     scheduler=scheduler if scheduler is not None else execution["scheduler"],
+        run_pipeline(validated["run"], run_dir, n_jobs=jobs, scheduler=cluster,
                      progress=progress, overwrite=overwrite, log=log)
         seconds["training"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         sources = load_sources([run_dir], step=options.step)
         results.append(compare_sources(sources, options, comparisons=validated["comparisons"],
-                                       n_jobs=jobs, log=log))
+                                       n_jobs=jobs, log=log, scheduler=cluster))
         seconds["compare_run"] = time.perf_counter() - t0
         extra["run_dir"] = str(run_dir)
 
@@ -387,7 +387,8 @@ def run_compare_spec(
         sources = load_sources(paths)
         pretrained = sources[0].group
         pairs = [[pretrained, g] for g in dict.fromkeys(s.group for s in sources[1:])]
-        results.append(compare_sources(sources, options, comparisons=pairs, n_jobs=jobs, log=log))
+        results.append(compare_sources(sources, options, comparisons=pairs, n_jobs=jobs, log=log,
+                                       scheduler=cluster))
         seconds["compare_text"] = time.perf_counter() - t0
         extra["text_activations"] = [str(p) for p in paths]
 

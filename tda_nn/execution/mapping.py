@@ -11,18 +11,8 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from tda_nn.errors import ExecutionError, InputError, TdaNnError
-
-
-def _client(scheduler: Any) -> tuple[Any, bool]:
-    from distributed import Client
-
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    try:
-        return Client(scheduler, timeout="20s", set_as_default=False), True
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+from tda_nn.errors import ExecutionError, TdaNnError
+from tda_nn.execution.runner import _connect
 
 
 def map_ordered(fn: Callable[[Any], Any], tasks: Iterable[Any], *, scheduler: Any) -> Iterator[Any]:
@@ -39,7 +29,7 @@ def map_ordered(fn: Callable[[Any], Any], tasks: Iterable[Any], *, scheduler: An
     """
     from distributed import KilledWorker
 
-    client, own = _client(scheduler)
+    client, own = _connect(scheduler)
     try:
         futures = client.map(fn, list(tasks), pure=False)
         for future in futures:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Any
 
 from tda_nn.errors import ExecutionError, InputError, TdaNnError
@@ -66,7 +67,7 @@ def run_units(
     units : sequence, length n_units
         The units of work (picklable).
     n_jobs : int or None
-        Local processes for joblib (``None`` or 1: in-process; -1: all cores).
+        Local processes for joblib (``None`` or 1: in-process; -1: all cores, -2: all but one).
     scheduler : str, distributed.Client, distributed.LocalCluster or None
         A Dask scheduler address or client; ``None`` runs locally.
     progress : bool
@@ -100,9 +101,14 @@ def run_units(
 def _check_n_jobs(n_jobs: int | None) -> int:
     if n_jobs is None:
         return 1
-    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
-        raise InputError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    return n_jobs
+    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0:
+        raise InputError(f"n_jobs must be a nonzero integer (-1: all cores, -2: all but one), "
+                         f"got {n_jobs!r}")
+    if n_jobs < 0:
+        import joblib
+
+        return int(joblib.effective_n_jobs(int(n_jobs)))
+    return int(n_jobs)
 
 
 def _progress(items: Any, enabled: bool, desc: str, total: int) -> Iterator[Any]:
@@ -163,17 +169,9 @@ def _run_dask_quietly(
     desc: str,
     connect_timeout: float,
 ) -> tuple[list[Any], int]:
-    from distributed import Client, KilledWorker, as_completed
+    from distributed import KilledWorker, as_completed
 
-    own_client = False
-    if isinstance(scheduler, Client):
-        client = scheduler
-    else:
-        try:
-            client = Client(scheduler, timeout=f"{connect_timeout}s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
-        own_client = True
+    client, own_client = _connect(scheduler, connect_timeout)
     try:
         n_workers = len(client.scheduler_info().get("workers", {}))
         futures = client.map(fn, units, pure=False)
@@ -187,12 +185,12 @@ def _run_dask_quietly(
         raise  # a unit's own one-line error (StoreError is also an OSError)
     except KilledWorker as exc:
         raise ExecutionError(
-            f"Dask scheduler {_address(client)}: a unit killed every worker that ran it "
+            f"Dask scheduler {scheduler_address(client)}: a unit killed every worker that ran it "
             f"({_first_line(exc)}); out of memory?"
         ) from None
     except (CancelledError, OSError, TimeoutError) as exc:
         raise ExecutionError(
-            f"lost the Dask scheduler {_address(client)} ({type(exc).__name__}: "
+            f"lost the Dask scheduler {scheduler_address(client)} ({type(exc).__name__}: "
             f"{_first_line(exc)})"
         ) from None
     finally:
@@ -201,7 +199,52 @@ def _run_dask_quietly(
                 client.close(timeout=5)
 
 
-def _address(client: Any) -> str:
+def _connect(scheduler: Any, connect_timeout: float = 20.0) -> tuple[Any, bool]:
+    """``(client, owned)``: the client of ``scheduler`` (an address, a client or a cluster);
+    ``owned`` when this call opened it (the caller closes it)."""
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    try:
+        return Client(scheduler, timeout=f"{connect_timeout}s", set_as_default=False), True
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def connected(scheduler: Any, connect_timeout: float = 20.0) -> Iterator[Any]:
+    """One client for many :func:`run_units` calls: yields ``None`` for ``scheduler=None``,
+    else a ``distributed.Client`` on it (closed on exit when this opened it).
+
+    Parameters
+    ----------
+    scheduler : str, distributed.Client, distributed.LocalCluster or None
+        A Dask scheduler address, a client or a cluster.
+    connect_timeout : float
+        Seconds to wait for a scheduler given by address; an unreachable one is an
+        :class:`~tda_nn.errors.InputError`.
+    """
+    if scheduler is None:
+        yield None
+        return
+    with _quiet_distributed():
+        client, own = _connect(scheduler, connect_timeout)
+    try:
+        yield client
+    finally:
+        if own:
+            with contextlib.suppress(Exception):
+                client.close(timeout=5)
+
+
+def scheduler_address(client: Any) -> str:
+    """The address of a client's scheduler (for messages); ``"?"`` when it has none.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    """
     try:
         return str(client.scheduler.address)
     except Exception:  # noqa: BLE001 - only for the message

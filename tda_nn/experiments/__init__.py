@@ -6,7 +6,8 @@
 - :mod:`tda_nn.experiments.findings`: the findings as tidy estimates with intervals over runs.
 - :mod:`tda_nn.experiments.stats`: intervals, paired and group tests, Holm / BH corrections.
 - :mod:`tda_nn.experiments.rules`: the fixed decision rules (thresholds, alpha, correction).
-- :mod:`tda_nn.experiments.verdict`: what held and what did not, with the numbers.
+- :mod:`tda_nn.experiments.verdict`: what held and what did not, with the numbers
+  (:func:`tda_nn.experiments.verdict.verdict`).
 
 Importing this package is cheap; torch is imported only when training runs.
 """
@@ -20,7 +21,8 @@ _EXPORTS = {
     "analyse_experiment": "tda_nn.experiments.run",
     "run_experiment": "tda_nn.experiments.run",
     "load_experiment_spec": "tda_nn.experiments.spec",
-    "verdict": "tda_nn.experiments.verdict",
+    # not "verdict": that is the submodule's name (tda_nn.experiments.verdict.verdict is the
+    # function); exporting both under one name made the attribute depend on import order
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -9,6 +9,7 @@ landmarks and what each approximation costs and guarantees.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from numbers import Integral, Real
 
@@ -27,6 +28,7 @@ from tda_nn._sklearn import (
 )
 from tda_nn.diagrams import pad_diagrams
 from tda_nn.errors import InputError
+from tda_nn.execution import run_units
 from tda_nn.homology.backends import BACKENDS, check_backend
 from tda_nn.homology.metrics import METRICS, metric_params_problem
 from tda_nn.homology.params import DEFAULT_N_LANDMARKS, SUBSAMPLE_CHOICES, PersistenceParams
@@ -90,6 +92,12 @@ _FIT_ARRAYS = {
     "seconds_": "seconds",
     "n_points_used_": "n_points_used",
 }
+
+
+def _persistence_unit(task: tuple[np.ndarray, object], *, kwargs: dict) -> PersistenceResult:
+    """:func:`compute_persistence` of one ``(cloud, seed)`` (picklable with functools.partial)."""
+    cloud, seed = task
+    return compute_persistence(cloud, random_state=seed, **kwargs)
 
 
 class VietorisRipsPersistence(
@@ -269,8 +277,6 @@ class VietorisRipsPersistence(
         return clouds
 
     def _compute(self, clouds: list[np.ndarray]) -> list[PersistenceResult]:
-        from joblib import Parallel, delayed
-
         seeds = _cloud_seeds(self.random_state, len(clouds))
         kwargs = self._params().persistence_kwargs()
         del kwargs["random_state"]
@@ -280,12 +286,10 @@ class VietorisRipsPersistence(
             n_threads=self.n_threads,
             infinity_values=self.infinity_values,
         )
-        if self.n_jobs in (None, 1) or len(clouds) == 1:
-            return [compute_persistence(c, random_state=s, **kwargs) for c, s in zip(clouds, seeds, strict=True)]
-        return Parallel(n_jobs=self.n_jobs)(
-            delayed(compute_persistence)(c, random_state=s, **kwargs)
-            for c, s in zip(clouds, seeds, strict=True)
-        )
+        results, _ = run_units(functools.partial(_persistence_unit, kwargs=kwargs),
+                               list(zip(clouds, seeds, strict=True)), n_jobs=self.n_jobs,
+                               progress=False, desc="diagrams")
+        return results
 
     def _pad(self, results: list[PersistenceResult]) -> np.ndarray:
         return pad_diagrams([r.diagram for r in results], self.homology_dimensions_)
