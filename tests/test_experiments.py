@@ -397,11 +397,14 @@ def test_verdict_text_quotes_the_rule_constants():
 def test_untrained_control_is_paired_with_its_trained_run():
     rows = []
     for run, last in (("a", 1), ("b", 2), ("c", 1)):
-        for step, out in ((0, 6), (100, last)):
+        for name, step, out in ((run, 100, last), (f"untrained/{run}", 0, 6)):
             for li, b0 in enumerate([10, 8, out]):
                 for cls in ("0", "1"):
-                    rows += _betti_rows("toy", "default", run, step, li - 1, cls, (b0, 0))
+                    rows += _betti_rows("toy", "default", name, step, li - 1, cls, (b0, 0))
     runs = _runs({"a": (1, "relu"), "b": (1, "relu"), "c": (1, "relu")})
+    control = runs.assign(run="untrained/" + runs["run"], condition="untrained", last_step=0,
+                          reached_target=False)
+    runs = pd.concat([runs.assign(condition="trained"), control], ignore_index=True)
     res = finding_simplification(class_complexity(pd.DataFrame(rows)), runs).set_index("quantity")
     assert res.loc["complexity_drop", "estimate"] == pytest.approx((9 + 8 + 9) / 3)
     assert res.loc["complexity_last_layer_untrained", "estimate"] == 6
@@ -409,6 +412,10 @@ def test_untrained_control_is_paired_with_its_trained_run():
     diff = res.loc["complexity_drop_trained_minus_untrained"]
     assert diff["estimate"] == pytest.approx((5 + 4 + 5) / 3) and diff["n"] == 3
     assert diff["p_value"] < 0.05
+    assert diff["trained"] == pytest.approx(26 / 3) and diff["control"] == 4
+    assert diff["difference"] == diff["estimate"] and diff["control_kind"] == "untrained"
+    # the controls never count as trained runs
+    assert res.loc["complexity_drop", "n"] == 3
 
 
 def test_untrained_runs_stay_out_of_tracking_and_hunchback():

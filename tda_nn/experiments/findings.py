@@ -26,7 +26,7 @@ from tda_nn.experiments.rules import (
     correct_within_claims,
 )
 from tda_nn.experiments.stats import difference, mean_interval, paired_difference
-from tda_nn.experiments.tables import class_complexity, final_rows, layer_complexity
+from tda_nn.experiments.tables import TRAINED, class_complexity, final_rows, layer_complexity
 
 ACTIVATION_ORDER = ("relu", "leaky_relu", "tanh")
 SHARE_BOUNDS = (0.0, 1.0)
@@ -35,7 +35,7 @@ ACC_KEY = f"t_acc_{ACCURACY_CROSSING:g}"
 ACC_TAG = f"acc{100 * ACCURACY_CROSSING:g}"
 #: the columns of the findings table, in order
 COLUMNS = ["finding", "dataset", "protocol", "quantity", "estimate", "ci_low", "ci_high", "n",
-           "p_value", "p_adjusted", "method"]
+           "p_value", "p_adjusted", "method", "trained", "control", "difference", "control_kind"]
 
 
 # -- uncertainty ---------------------------------------------------------------------------------
@@ -91,13 +91,22 @@ def profile_summary(positions: Sequence[float], complexity: Sequence[float]) -> 
     return out
 
 
-def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame, untrained: bool = False) -> pd.DataFrame:
     """:func:`profile_summary` of every trained run (last step) and protocol, with its model info.
 
-    Trained runs: those that reached their target accuracy (see :func:`_trained`).
+    Trained runs: those that reached their target accuracy (see :func:`_trained`). With
+    ``untrained``: the untrained control of each of those runs (same model and seed), under the
+    trained run's id.
     """
-    runs = _trained(runs)
-    lc = final_rows(layer_complexity(cx), runs)
+    if untrained:        # the untrained control runs, under their trained runs' ids
+        control = _control_runs(runs, "untrained")
+        lc = final_rows(layer_complexity(cx), control)
+        lc = lc.assign(run=lc["run"].map(_trained_run))
+        runs = _trained(runs)
+        lc = lc[lc["run"].isin(runs["run"])]
+    else:
+        runs = _trained(runs)
+        lc = final_rows(layer_complexity(cx), runs)
     rows = []
     for (dataset, protocol, run), g in lc.groupby(["dataset", "protocol", "run"]):
         if not (g["position"] == 0).any():
@@ -111,9 +120,45 @@ def run_profiles(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trained(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs that met the training criterion (reached their target accuracy); only they enter
-    the claims, so a dataset where no run did has no findings."""
-    return runs[runs["reached_target"].astype(bool)]
+    """The trained runs that met the training criterion (reached their target accuracy); only
+    they enter the claims, so a dataset where no run did has no findings. Control runs
+    (``condition`` other than ``"trained"``) never do."""
+    return runs[runs["reached_target"].astype(bool) & _is_trained(runs)]
+
+
+def _is_trained(runs: pd.DataFrame) -> pd.Series:
+    """True for the runs of trained networks (a runs table without ``condition``: all)."""
+    if "condition" not in runs:
+        return pd.Series(True, index=runs.index)
+    return runs["condition"].fillna(TRAINED) == TRAINED
+
+
+def _control_runs(runs: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The runs of one control (``condition == kind``)."""
+    if "condition" not in runs:
+        return runs.iloc[:0]
+    return runs[runs["condition"] == kind]
+
+
+def _versus(base: dict[str, object], quantity: str, trained: pd.Series, control: pd.Series,
+            kind: str, paired: bool) -> dict[str, object]:
+    """A ``trained - control`` row: the difference with its interval and p-value, and the
+    means of both sides (``trained``, ``control``; over the complete pairs where ``paired``).
+
+    ``trained`` and ``control`` are per-run values; paired ones are aligned on their index
+    (the trained run's id), unpaired ones are two groups (Welch).
+    """
+    if paired:
+        both = pd.concat([trained.rename("t"), control.rename("c")], axis=1, join="inner")
+        both = both[np.isfinite(both["t"]) & np.isfinite(both["c"])]
+        test = paired_test(both["t"], both["c"])
+        t_mean, c_mean = both["t"].mean(), both["c"].mean()
+    else:
+        test = group_test(trained, control)
+        t_mean, c_mean = np.nanmean(trained) if len(trained) else np.nan, (
+            np.nanmean(control) if len(control) else np.nan)
+    return {**base, "quantity": quantity, **test, "trained": float(t_mean),
+            "control": float(c_mean), "difference": test["estimate"], "control_kind": kind}
 
 
 def _of_trained(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -123,26 +168,34 @@ def _of_trained(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 # -- finding 1 -----------------------------------------------------------------------------------------
 def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """Finding (1): topology simplifies to beta = (1, 0, 0) by the last layer.
+    """Finding (1): topology simplifies to beta = (1, 0, 0) by the last layer, against controls.
 
     Per dataset and protocol, over trained runs at their last step: the class-mean complexity at
     the input, the last hidden layer and the last layer; the share of class clouds that are
     trivial there (per run, then mean over runs); runs trained and reaching the target. Tested:
-    ``complexity_drop`` (input minus last layer, paired per run). Where the runs were captured
-    at step 0 (the same nets untrained, the control), also ``complexity_last_layer_untrained``,
-    ``trivial_share_last_layer_untrained``, ``complexity_drop_untrained`` and the paired
-    ``complexity_drop_trained_minus_untrained``.
+    ``complexity_drop`` (input minus last layer, paired per run).
+
+    Against each control ``K`` that was run (see :data:`CONTROL_KINDS`): its own
+    ``complexity_last_layer_K``, ``trivial_share_last_layer_K`` and ``complexity_drop_K``, and
+    the tested ``complexity_drop_trained_minus_K``, ``complexity_last_layer_trained_minus_K``
+    and ``trivial_share_last_layer_trained_minus_K`` (columns ``trained``, ``control``,
+    ``difference``, ``control_kind``). ``untrained``: the same nets (same architecture and seed,
+    hence the same initial weights) not trained; ``shuffled_labels``: the same nets trained on
+    permuted labels; both with classes split by true label and paired with the trained run of
+    the same model and seed. ``embedding``: a stack of invertible tanh layers (Welch). For the embedding also
+    ``complexity_change_embedding`` (last layer minus input, tested against 0) and
+    ``max_abs_change_embedding`` (per stack, the largest change at any layer): a homeomorphism
+    keeps the Betti numbers, so anything but 0 is the instrument's error.
     """
     trained = _trained(runs)
     all_steps = layer_complexity(cx)
     lc = final_rows(all_steps, trained)
-    first = _of_trained(all_steps[all_steps["step"] == 0], runs)
+    controls = {kind: final_rows(all_steps, _control_runs(runs, kind)) for kind in CONTROL_KINDS}
     out = []
     for (dataset, protocol), g in lc.groupby(["dataset", "protocol"]):
-        n_runs = int((runs["dataset"] == dataset).sum())
-        n_reached = int(runs[(runs["dataset"] == dataset)]["reached_target"].sum())
+        mine = runs[(runs["dataset"] == dataset) & _is_trained(runs)]
         base = dict(finding="1_simplification", dataset=dataset, protocol=protocol,
-                    runs=n_runs, reached_target=n_reached)
+                    runs=len(mine), reached_target=int(mine["reached_target"].sum()))
         picks = _picks(g)
         for where, frame in picks.items():
             out.append({**base, "quantity": f"complexity_{where}", **estimate(frame["complexity"])})
@@ -152,19 +205,51 @@ def finding_simplification(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame
         drop = picks["input"]["complexity"] - picks["last_layer"]["complexity"]
         out.append({**base, "quantity": "complexity_drop",
                     **paired_test(picks["input"]["complexity"], picks["last_layer"]["complexity"])})
-        control = _picks(first[(first["dataset"] == dataset) & (first["protocol"] == protocol)])
-        if {"input", "last_layer"} <= control.keys():
-            last0 = control["last_layer"]
-            drop0 = control["input"]["complexity"] - last0["complexity"]
-            out.append({**base, "quantity": "complexity_last_layer_untrained",
-                        **estimate(last0["complexity"])})
-            out.append({**base, "quantity": "trivial_share_last_layer_untrained",
-                        **share(last0["trivial"])})
-            out.append({**base, "quantity": "complexity_drop_untrained", **estimate(drop0)})
-            paired = pd.concat([drop.rename("trained"), drop0.rename("untrained")], axis=1)
-            out.append({**base, "quantity": "complexity_drop_trained_minus_untrained",
-                        **paired_test(paired["trained"], paired["untrained"])})
+        for kind, frame in controls.items():
+            rows = frame[(frame["dataset"] == dataset) & (frame["protocol"] == protocol)]
+            out += _against_control(base, kind, picks, drop, rows)
     return pd.DataFrame(out)
+
+
+#: the controls of claim 1 and how their runs pair with the trained runs
+CONTROL_KINDS = {"untrained": "paired by model and seed (the same initial weights)",
+                 "shuffled_labels": "paired by model and seed (the same initial weights)",
+                 "embedding": "two groups (Welch)"}
+
+
+def _trained_run(run: str) -> str:
+    """The trained run a control run ``"<control>/<run>"`` is paired with."""
+    return run.split("/", 1)[1]
+
+
+def _against_control(base: dict[str, object], kind: str, picks: dict[str, pd.DataFrame],
+                     drop: pd.Series, rows: pd.DataFrame) -> list[dict[str, object]]:
+    """The rows of one control of finding (1) (see :func:`finding_simplification`)."""
+    control = _picks(rows)
+    if not {"input", "last_layer"} <= control.keys():
+        return []
+    paired = kind != "embedding"
+    if paired:                       # "<kind>/<run>" pairs with the trained "<run>"
+        control = {w: f.rename(index=_trained_run) for w, f in control.items()}
+    last0 = control["last_layer"]
+    drop0 = control["input"]["complexity"] - last0["complexity"]
+    out = [{**base, "quantity": f"complexity_last_layer_{kind}", **estimate(last0["complexity"])},
+           {**base, "quantity": f"trivial_share_last_layer_{kind}", **share(last0["trivial"])},
+           {**base, "quantity": f"complexity_drop_{kind}", **estimate(drop0)}]
+    last = picks["last_layer"]
+    for name, t, c in (("complexity_drop", drop, drop0),
+                       ("complexity_last_layer", last["complexity"], last0["complexity"]),
+                       ("trivial_share_last_layer", last["trivial"], last0["trivial"])):
+        out.append(_versus(base, f"{name}_trained_minus_{kind}", t, c, kind, paired))
+    if kind == "embedding":
+        change = -drop0
+        out.append({**base, "quantity": "complexity_change_embedding",
+                    **paired_test(last0["complexity"], control["input"]["complexity"])})
+        worst = (rows.groupby("run")["complexity"].max() - control["input"]["complexity"]).abs()
+        least = (control["input"]["complexity"] - rows.groupby("run")["complexity"].min()).abs()
+        out.append({**base, "quantity": "max_abs_change_embedding",
+                    **estimate(np.maximum(worst, least).reindex(change.index))})
+    return out
 
 
 def _picks(layers: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -195,14 +280,23 @@ def _last_hidden(rows: pd.DataFrame) -> dict[str, float] | None:
 
 
 # -- finding 2 -----------------------------------------------------------------------------------------
-def finding_activation(profiles: pd.DataFrame) -> pd.DataFrame:
+def finding_activation(profiles: pd.DataFrame,
+                       untrained: pd.DataFrame | None = None) -> pd.DataFrame:
     """Finding (2): the reduction is faster with ReLU than with tanh.
 
     Per dataset and protocol: area ``A`` and half depth per activation, and the differences
     ``tanh - relu`` and ``tanh - leaky_relu`` (positive = ReLU reduces faster). MLPs only.
+    With the ``untrained`` profiles (the untrained control of each run, :func:`run_profiles`), also
+    ``area_tanh_minus_<other>_untrained`` and the tested
+    ``area_tanh_minus_<other>_trained_minus_untrained``: per run the area trained minus
+    untrained, then tanh runs minus the others' (Welch) -- how much of the gap training makes
+    (columns ``trained``, ``control``, ``difference``).
     """
     out = []
     prof = profiles[profiles["type"] == "mlp"] if len(profiles) else profiles
+    init = None
+    if untrained is not None and len(untrained):
+        init = untrained[untrained["type"] == "mlp"].set_index(["dataset", "protocol", "run"])
     for (dataset, protocol), g in prof.groupby(["dataset", "protocol"]):
         base = dict(finding="2_activation", dataset=dataset, protocol=protocol)
         for act in ACTIVATION_ORDER:
@@ -217,8 +311,21 @@ def finding_activation(profiles: pd.DataFrame) -> pd.DataFrame:
             sub = g[g["activation"] == other]
             if sub.empty or tanh.empty:
                 continue
-            out.append({**base, "quantity": f"area_tanh_minus_{other}",
-                        **group_test(tanh["area"], sub["area"])})
+            gap = {**base, "quantity": f"area_tanh_minus_{other}",
+                   **group_test(tanh["area"], sub["area"])}
+            out.append(gap)
+            if init is None:
+                continue
+            at0 = {label: init["area"].reindex([(dataset, protocol, r) for r in frame["run"]])
+                   for label, frame in (("tanh", tanh), ("other", sub))}
+            gap0 = group_test(at0["tanh"], at0["other"])
+            out.append({**base, "quantity": f"area_tanh_minus_{other}_untrained", **gap0})
+            delta = {label: frame["area"].to_numpy() - at0[label].to_numpy()
+                     for label, frame in (("tanh", tanh), ("other", sub))}
+            test = group_test(delta["tanh"], delta["other"])
+            out.append({**base, "quantity": f"area_tanh_minus_{other}_trained_minus_untrained",
+                        **test, "trained": gap["estimate"], "control": gap0["estimate"],
+                        "difference": test["estimate"], "control_kind": "untrained"})
     return pd.DataFrame(out)
 
 
@@ -507,14 +614,18 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     measures = layer_measures(topology, metrics)
     parts = [finding_simplification(cx, runs)]
     if len(profiles):
-        parts += [finding_activation(profiles), finding_depth(profiles)]
+        parts += [finding_activation(profiles, run_profiles(cx, runs, untrained=True)),
+                  finding_depth(profiles)]
     if len(timings):
         parts.append(finding_training(timings))
     parts += [tracking(measures, runs), hunchback(measures, runs)]
     parts = [p for p in parts if len(p)]
     findings = correct_within_claims(pd.concat(parts, ignore_index=True) if parts
                                      else pd.DataFrame(columns=COLUMNS))
-    findings = findings[[c for c in COLUMNS if c in findings]
-                        + [c for c in findings if c not in COLUMNS]]
+    for column in COLUMNS:          # every column, even where no control was run
+        if column not in findings:
+            findings[column] = "" if column == "control_kind" else np.nan
+    findings["control_kind"] = findings["control_kind"].fillna("")
+    findings = findings[COLUMNS + [c for c in findings if c not in COLUMNS]]
     return {"complexity": cx, "profiles": profiles, "timings": timings, "measures": measures,
             "betti_by_layer": betti_by_layer(cx, runs), "findings": findings}

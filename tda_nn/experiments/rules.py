@@ -32,6 +32,12 @@ TRIVIAL_SHARE_PARTLY = 0.5
 #: input complexity at or below this: the classes are already (nearly) trivial, claims 1-3 n/a
 NOTHING_TO_SIMPLIFY = 1.5
 
+# claim 1c: the controls
+#: the embedding control fails (the instrument reads scale, not topology) where the class-mean
+#: complexity of the invertible tanh stack changes at some layer by more than this, on average
+#: over the stacks (a homeomorphism keeps every Betti number: the right answer is 0)
+EMBEDDING_TOLERANCE = 0.5
+
 # claim 3: where in depth the reduction happens
 #: a layer "contributes" when it carries at least this share of a run's total reduction
 CONTRIBUTING_SHARE = 0.1

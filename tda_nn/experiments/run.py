@@ -72,7 +72,8 @@ def run_experiment(
         the kNN protocol's and the input layer's (None: each pipeline's own setting). The results
         are the same as a local run's.
     only : list of str or None
-        Run only these pipeline entries (the analysis still uses every finished one).
+        Run only these pipeline entries and their controls (the analysis still uses every
+        finished one).
     overwrite : bool
         Passed to ``run_pipeline``: recompute the persistence of a pipeline whose topology
         parameters changed (finished training is still reused when the training spec is the same).
@@ -109,7 +110,7 @@ def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None, sche
     write_json(out / "experiment.json", spec)
     seconds: dict[str, float] = {}
     for entry, item in spec["pipelines"].items():
-        if only and entry not in only:
+        if only and entry not in only and item.get("base") not in only:
             continue
         run_dir = out / entry
         t0 = time.perf_counter()
@@ -126,11 +127,35 @@ def _run_experiment(spec: dict[str, Any], out: Path, *, n_jobs: int | None, sche
         if spec["input_layer"]:
             log(f"== {entry}: input layer")
             measure_inputs(run_dir, item, n_jobs=jobs, scheduler=where)
+        if "embedding" in item.get("controls", []):
+            from tda_nn.experiments.embedding import measure_embedding
+
+            log(f"== {entry}: embedding control (invertible tanh layers, gain "
+                f"{spec['embedding']['gain']:g})")
+            measure_embedding(run_dir, item, spec["embedding"], protocols_of(item), n_jobs=jobs,
+                              scheduler=where)
         seconds[entry] = round(time.perf_counter() - t0, 1)
         log(f"== {entry}: done in {seconds[entry]:.0f} s")
     result = analyse_experiment(out)
     result["seconds"] = seconds
     return result
+
+
+def protocols_of(item: dict[str, Any]) -> dict[str, tuple[TopologyParams, int]]:
+    """Protocol name -> (persistence parameters, fewest points of a class cloud) of an entry."""
+    from tda_nn.pipeline.run import topology_params
+
+    spec = item["spec"]
+    out = {DEFAULT: (topology_params(spec), spec["topology"]["min_class_points"])}
+    if item["knn"]["enabled"]:
+        out[KNN] = (knn_params(item["knn"]), item["knn"]["min_class_points"])
+    return out
+
+
+def split_of(spec: dict[str, Any]) -> str:
+    """How the experiment splits a pipeline's clouds into classes: by true label where its spec
+    says so (the shuffled-label control), else by predicted label (the claims are per class)."""
+    return "true" if spec["topology"]["classes"] == "true" else "predicted"
 
 
 def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
@@ -152,18 +177,21 @@ def knn_job(run_dir: str | Path, knn: dict[str, Any], *, n_jobs: int = 1,
     )
     from tda_nn.analysis.plan import Plan, plan_units
     from tda_nn.io import RunStore
+    from tda_nn.pipeline.run import class_labels
 
     run_dir = Path(run_dir)
     out = run_dir / PROTOCOL_DIR / KNN
     params = knn_params(knn)
     manifest = json.loads((run_dir / "manifest.json").read_text())
+    classes = split_of(manifest["spec"])
     plan = Plan()
     for run_id, info in manifest["runs"].items():
         store = RunStore(info["store"])
         steps = store.steps if knn["steps"] == "all" else [max(info["steps_captured"])]
         for step in steps:
             plan_units(run=run_id, source=str(store.root), kind="store", step=step,
-                       layer_names=store.layer_names, class_labels=store.read_predictions(step),
+                       layer_names=store.layer_names,
+                       class_labels=class_labels(store, step, classes),
                        probe_labels=None, min_class_points=knn["min_class_points"], plan=plan,
                        include_all=False)
     prepare_output(out, params, overwrite=False, job="persistence")
@@ -201,14 +229,12 @@ def measure_inputs(run_dir: str | Path, item: dict[str, Any], *, n_jobs: int = 1
     from tda_nn.execution import run_units
     from tda_nn.io import RunStore
     from tda_nn.pipeline.data import prepare_data
-    from tda_nn.pipeline.run import topology_params
+    from tda_nn.pipeline.run import class_labels
 
     run_dir = Path(run_dir)
     spec = item["spec"]
-    protocols = {DEFAULT: (topology_params(spec), spec["topology"]["min_class_points"], "all")}
-    if item["knn"]["enabled"]:
-        protocols[KNN] = (knn_params(item["knn"]), item["knn"]["min_class_points"],
-                          item["knn"]["steps"])
+    protocols = {name: (params, least, "all" if name == DEFAULT else item["knn"]["steps"])
+                 for name, (params, least) in protocols_of(item).items()}
     manifest = json.loads((run_dir / "manifest.json").read_text())
     written = []
     data = None
@@ -227,7 +253,7 @@ def measure_inputs(run_dir: str | Path, item: dict[str, Any], *, n_jobs: int = 1
             for step in steps:
                 plan = plan_units(run=run_id, source=str(store.root), kind="store", step=step,
                                   layer_names=["input"],
-                                  class_labels=store.read_predictions(step),
+                                  class_labels=class_labels(store, step, split_of(spec)),
                                   probe_labels=store.labels, min_class_points=min_points,
                                   plan=plan)
             for unit in plan.units if plan is not None else []:

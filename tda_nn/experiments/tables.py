@@ -20,6 +20,10 @@ DEFAULT = "default"
 #: protocol name of the paper's kNN-graph protocol
 KNN = "knn"
 PROTOCOL_DIR = "protocols"
+#: ``condition`` of the runs table for the trained networks (controls: their control's name)
+TRAINED = "trained"
+#: names the embedding-control table of the current settings, under ``PROTOCOL_DIR``
+EMBEDDING_POINTER = "embedding_current.txt"
 
 
 def load_experiment(out: str | Path) -> dict[str, pd.DataFrame]:
@@ -35,11 +39,12 @@ def load_experiment(out: str | Path) -> dict[str, pd.DataFrame]:
         raise InputError(f"{out}: not an experiment directory (no experiment.json)")
     spec = json.loads(spec_path.read_text())
     topo, metrics, runs = [], [], []
-    for entry in spec["pipelines"]:
+    for entry, item in spec["pipelines"].items():
         run_dir = out / entry
         if not (run_dir / "topology.csv").is_file():
             continue
-        tables = load_pipeline(run_dir, entry)
+        tables = load_pipeline(run_dir, item.get("base") or entry, item.get("control"),
+                               embedding="embedding" in (item.get("controls") or []))
         topo.append(tables["topology"])
         metrics.append(tables["metrics"])
         runs.append(tables["runs"])
@@ -52,23 +57,41 @@ def load_experiment(out: str | Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def load_pipeline(run_dir: str | Path, dataset: str) -> dict[str, pd.DataFrame]:
-    """Tables of one pipeline run directory (default protocol, kNN protocol, input layer)."""
+def load_pipeline(run_dir: str | Path, dataset: str, control: str | None = None, *,
+                  embedding: bool = False) -> dict[str, pd.DataFrame]:
+    """Tables of one pipeline run directory (default protocol, kNN protocol, input layer, and
+    with ``embedding`` the embedding control, where it was measured).
+
+    ``dataset`` is the trained entry the pipeline belongs to; a control pipeline (``control``,
+    e.g. ``"shuffled_labels"``) has its run ids prefixed ``"<control>/"`` so that they never
+    clash with the trained runs they are paired with (by ``model`` and ``seed``).
+    """
     run_dir = Path(run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     spec = json.loads((run_dir / "spec.json").read_text())
     runs = runs_table(manifest, spec, dataset)
+    runs["condition"] = control or TRAINED
     parts = [_tagged(pd.read_csv(run_dir / "topology.csv"), dataset, DEFAULT)]
     knn_csv = run_dir / PROTOCOL_DIR / KNN / "topology.csv"
     if knn_csv.is_file():
         parts.append(_tagged(pd.read_csv(knn_csv), dataset, KNN))
     for path in sorted((run_dir / PROTOCOL_DIR).glob("input_*.csv")):
         parts.append(pd.read_csv(path).assign(dataset=dataset))
+    metrics = pd.read_csv(run_dir / "metrics.csv").assign(dataset=dataset)
+    if control:
+        rename = {run: f"{control}/{run}" for run in runs["run"]}
+        runs["run"] = runs["run"].map(rename)
+        metrics["run"] = metrics["run"].map(lambda r: rename.get(r, r))
+        parts = [p.assign(run=p["run"].map(lambda r: rename.get(r, r))) for p in parts]
+    pointer = run_dir / PROTOCOL_DIR / EMBEDDING_POINTER
+    if embedding and pointer.is_file():
+        table = pd.read_csv(pointer.parent / pointer.read_text().strip()).assign(dataset=dataset)
+        parts.append(table)
+        runs = pd.concat([runs, embedding_runs(table, dataset)], ignore_index=True)
     topology = pd.concat(parts, ignore_index=True)
     topology["class"] = topology["class"].astype(str)
     keys = ["protocol", "run", "step", "layer", "class", "homology_dim"]
     topology = topology.drop_duplicates(keys, keep="last").reset_index(drop=True)
-    metrics = pd.read_csv(run_dir / "metrics.csv").assign(dataset=dataset)
     return {"topology": topology, "metrics": metrics, "runs": runs}
 
 
@@ -96,6 +119,18 @@ def runs_table(manifest: dict[str, Any], spec: dict[str, Any], dataset: str) -> 
             "final_test_accuracy": info.get("final_test_accuracy"),
             "last_step": max(steps) if steps else np.nan,
         })
+    return pd.DataFrame(rows)
+
+
+def embedding_runs(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """One runs-table row per embedding stack of an ``embedding_*.csv`` table."""
+    rows = []
+    for (run, seed), g in table.groupby(["run", "seed"]):
+        rows.append({"dataset": dataset, "run": run, "model": "embedding", "seed": int(seed),
+                     "type": "embedding", "depth": int(g["layer_index"].max()) + 1,
+                     "width": np.nan, "activation": "tanh", "reached_target": False,
+                     "final_train_accuracy": np.nan, "final_test_accuracy": np.nan,
+                     "last_step": 0, "condition": "embedding"})
     return pd.DataFrame(rows)
 
 

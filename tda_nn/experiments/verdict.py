@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tda_nn.experiments.findings import ACC_KEY, ACC_TAG
+from tda_nn.experiments.findings import ACC_KEY, ACC_TAG, CONTROL_KINDS
 from tda_nn.experiments.rules import (
     ACCURACY_CROSSING,
     ALPHA,
@@ -22,6 +22,7 @@ from tda_nn.experiments.rules import (
     CORRECTION,
     CORRECTION_NAMES,
     DIFFER,
+    EMBEDDING_TOLERANCE,
     HUNCHBACK_HELD,
     MIN_RUNS_TIMING,
     NOTHING_TO_SIMPLIFY,
@@ -35,6 +36,7 @@ from tda_nn.experiments.rules import (
     protocol_agreement,
     significance_sign,
 )
+from tda_nn.experiments.tables import TRAINED
 
 YES, NO, PARTLY, UNCLEAR, NA = "yes", "no", "partly", "inconclusive", "n/a"
 __all__ = ["CONTRADICTORY", "MIN_RUNS_TIMING", "NOTHING_TO_SIMPLIFY", "verdict",
@@ -122,12 +124,13 @@ def verdict_simplification(findings: pd.DataFrame) -> dict[str, Any]:
             flags[key] = NA
         numbers[key] = (f"trivial share at last layer {fmt(share)}; complexity input {fmt(c_in)} "
                         f"-> last layer {fmt(c_out)}; drop {fmt(drop)}")
-        control = get("complexity_drop_trained_minus_untrained")
-        if control is not None:
-            numbers[key] += (f"; untrained (step 0): last layer "
-                             f"{fmt(get('complexity_last_layer_untrained'))}, drop "
-                             f"{fmt(get('complexity_drop_untrained'))}; drop trained - untrained "
-                             f"{fmt(control)}")
+        for kind in CONTROL_KINDS:
+            control = get(f"complexity_drop_trained_minus_{kind}")
+            if control is not None:
+                numbers[key] += (f"; {CONTROL_NAMES[kind]}: last layer "
+                                 f"{fmt(get(f'complexity_last_layer_{kind}'))}, drop "
+                                 f"{fmt(get(f'complexity_drop_{kind}'))}; drop trained - {kind} "
+                                 f"{fmt(control)}")
     held = [k for k, v in flags.items() if v == YES]
     partly = [k for k, v in flags.items() if v == PARTLY]
     na = [k for k, v in flags.items() if v == NA]
@@ -144,6 +147,67 @@ def verdict_simplification(findings: pd.DataFrame) -> dict[str, Any]:
                  flags, numbers, text, signs)
 
 
+#: how the verdict names each control
+CONTROL_NAMES = {"untrained": "untrained (the same nets at their initial weights)",
+                 "shuffled_labels": "shuffled labels (same seeds, permuted training labels)",
+                 "embedding": "embedding (invertible tanh layers)"}
+
+
+def verdict_controls(findings: pd.DataFrame) -> dict[str, Any]:
+    """Claim 1c: the simplification is made by training, and the instrument is not fooled.
+
+    Per case: yes where the drop in complexity of the trained nets exceeds that of every
+    trained-network control (untrained, shuffled labels) significantly; no where it exceeds
+    none; partly otherwise. Where the embedding control was run and its Betti numbers change
+    under a homeomorphism (at some layer by more than ``EMBEDDING_TOLERANCE`` on average over
+    the stacks), the case is inconclusive: the instrument is reading scale, not topology.
+    """
+    flags, numbers, signs = {}, {}, {}
+    fooled = []
+    for dataset, protocol in _pairs(findings, "1_simplification"):
+        key = f"{dataset}/{protocol}"
+
+        def get(q: str, dataset: str = dataset, protocol: str = protocol) -> pd.Series | None:
+            return _get(findings, "1_simplification", dataset, protocol, q)
+
+        tests = {kind: get(f"complexity_drop_trained_minus_{kind}")
+                 for kind in ("untrained", "shuffled_labels")}
+        tests = {k: v for k, v in tests.items() if v is not None and np.isfinite(v["estimate"])}
+        embed = get("max_abs_change_embedding")
+        if not tests and embed is None:
+            continue
+        parts = [f"drop trained - {kind} {fmt(row)}" for kind, row in tests.items()]
+        beaten = [k for k, row in tests.items() if significance_sign(row) > 0]
+        flags[key] = (UNCLEAR if not tests else YES if len(beaten) == len(tests)
+                      else NO if not beaten else PARTLY)
+        if tests:
+            signs[key] = min(significance_sign(row) for row in tests.values())
+        if embed is not None and np.isfinite(embed["estimate"]):
+            change = get("complexity_change_embedding")
+            parts.append(f"embedding: largest change of complexity at any layer {fmt(embed)}, "
+                         f"last layer - input {fmt(change)}")
+            if embed["estimate"] > EMBEDDING_TOLERANCE:
+                fooled.append(key)
+                flags[key] = UNCLEAR
+        if _trivial_input(findings, dataset, protocol):
+            flags[key] = NA
+        numbers[key] = "; ".join(parts)
+    yes = [k for k, v in flags.items() if v == YES]
+    applicable = sum(v != NA for v in flags.values())
+    text = ("The trained nets' drop in complexity (input minus last layer) exceeds that of the "
+            "untrained nets and of the same nets trained on shuffled labels (both paired by "
+            f"seed) significantly ({SIGNIFICANCE}) in {len(yes)} of {applicable} cases"
+            + _listed(yes)
+            + (f". Through invertible tanh layers (a homeomorphism: the Betti numbers must not "
+               f"change) the instrument's complexity changed by more than "
+               f"{num(EMBEDDING_TOLERANCE)} at some layer in {len(fooled)} case(s){_listed(fooled)}"
+               ": there it measures scale or density, not topology, and the case is inconclusive"
+               if fooled else "") + ".")
+    return _item("1c", "The simplification is made by training (trained minus controls), and the "
+                 "instrument keeps the Betti numbers of a homeomorphism", flags, numbers, text,
+                 signs)
+
+
 def verdict_activation(findings: pd.DataFrame) -> dict[str, Any]:
     flags, numbers, signs = {}, {}, {}
     for dataset, protocol in _pairs(findings, "2_activation"):
@@ -158,6 +222,12 @@ def verdict_activation(findings: pd.DataFrame) -> dict[str, Any]:
         relu = _get(findings, "2_activation", dataset, protocol, "area_relu")
         tanh = _get(findings, "2_activation", dataset, protocol, "area_tanh")
         numbers[key] = (f"area relu {fmt(relu)}, tanh {fmt(tanh)}, tanh - relu {fmt(diff)}")
+        init = _get(findings, "2_activation", dataset, protocol, "area_tanh_minus_relu_untrained")
+        made = _get(findings, "2_activation", dataset, protocol,
+                    "area_tanh_minus_relu_trained_minus_untrained")
+        if init is not None:
+            numbers[key] += (f"; untrained (step 0) tanh - relu {fmt(init)}; trained - untrained "
+                             f"{fmt(made)}")
     yes = [k for k, v in flags.items() if v == YES]
     no = [k for k, v in flags.items() if v == NO]
     n_cases = sum(v != NA for v in flags.values())
@@ -284,7 +354,7 @@ def verdict_protocol(items: list[dict[str, Any]]) -> dict[str, Any]:
     """How claims 1-4 compare under the protocols, per dataset (see the module docstring)."""
     flags, numbers = {}, {}
     for it in items:
-        if it["finding"] not in ("1", "2", "3", "4"):
+        if it["finding"] not in ("1", "1c", "2", "3", "4"):
             continue
         signs = it.get("signs") or {}
         by_dataset: dict[str, dict[str, str]] = {}
@@ -336,6 +406,8 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
     list of dict
     """
     items = []
+    if runs is not None and "condition" in runs:
+        runs = runs[runs["condition"].fillna(TRAINED) == TRAINED]      # controls are not trained
     if runs is not None and len(runs):
         per = runs.groupby("dataset")["reached_target"].agg(["sum", "size"])
         numbers = {d: f"{int(r['sum'])} of {int(r['size'])} runs reached the target training accuracy"
@@ -351,7 +423,8 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
                               + "."})
     if "finding" not in findings:       # no findings at all (e.g. no run met its target)
         findings = pd.DataFrame(columns=["finding", "dataset", "protocol", "quantity"])
-    items += [verdict_simplification(findings), verdict_activation(findings),
+    items += [verdict_simplification(findings), verdict_controls(findings),
+              verdict_activation(findings),
               verdict_depth(findings), verdict_training(findings),
               verdict_tracking(findings), verdict_hunchback(findings)]
     items.append(verdict_protocol(items))

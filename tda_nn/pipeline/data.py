@@ -14,6 +14,8 @@ IMAGE_SHAPES = {"digits": (1, 8, 8), "mnist1d": (1, 40)}
 #: The data split and probe subsample do not depend on the training seed, so every seed and every
 #: model of a spec sees the same probe points (needed to compare them layer by layer).
 DATA_SEED = 0
+#: seed of the label permutation of ``data.shuffle_labels`` (fixed: every seed sees the same one)
+SHUFFLE_SEED = 1
 
 
 @dataclass
@@ -77,6 +79,10 @@ def prepare_data(data_spec: dict[str, Any], source: str = "spec") -> PipelineDat
         keep = np.sort(rng.choice(len(X_probe), size=size, replace=False))
         X_probe, y_probe = X_probe[keep], y_probe[keep]
     classes = np.unique(np.concatenate([y_train, y_test]))
+    if data_spec.get("shuffle_labels"):
+        # the shuffled-label control: train on permuted labels; the probe (carved above, even
+        # from the training split) and the test split keep their true labels
+        y_train = np.random.default_rng(SHUFFLE_SEED).permutation(y_train)
     return PipelineData(
         name=name,
         X_train=X_train,

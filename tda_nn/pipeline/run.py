@@ -42,7 +42,10 @@ def spec_digest(spec: dict[str, Any]) -> str:
     existed stay valid.
     """
     training = {k: v for k, v in spec["training"].items() if k != "threads"}
-    keep = {k: spec[k] for k in ("seeds", "data", "models", "capture")} | {"training": training}
+    # ``data.shuffle_labels`` enters only when set: digests of earlier specs stay valid
+    data = {k: v for k, v in spec["data"].items() if k != "shuffle_labels" or v}
+    keep = ({k: spec[k] for k in ("seeds", "models", "capture")}
+            | {"data": data, "training": training})
     return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -237,25 +240,32 @@ def _train_one(
     return {"info": info, "metrics": metrics, "store": tracker.store}
 
 
+def class_labels(store: Any, step: int, classes: str) -> np.ndarray | None:
+    """The labels that split a run store's probe into class clouds at ``step``.
+
+    ``classes``: ``"predicted"`` (the network's predictions at that step), ``"true"`` (the probe's
+    labels) or ``"none"`` (no class clouds: None).
+    """
+    if classes == "predicted":
+        return np.asarray(store.read_predictions(step))
+    if classes == "true":
+        return np.asarray(store.labels)
+    return None
+
+
 def _plan(spec: dict[str, Any], runs: dict[str, dict[str, Any]]) -> Plan:
     classes = spec["topology"]["classes"]
     plan = Plan()
     for run_id, run in runs.items():
         store = run["store"]
         for step in store.steps:
-            if classes == "predicted":
-                class_labels = store.read_predictions(step)
-            elif classes == "true":
-                class_labels = store.labels
-            else:
-                class_labels = None
             plan_units(
                 run=run_id,
                 source=str(store.root),
                 kind="store",
                 step=step,
                 layer_names=store.layer_names,
-                class_labels=None if class_labels is None else np.asarray(class_labels),
+                class_labels=class_labels(store, step, classes),
                 probe_labels=store.labels,
                 min_class_points=spec["topology"]["min_class_points"],
                 plan=plan,

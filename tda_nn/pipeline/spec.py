@@ -101,6 +101,9 @@ SCHEMA = Section(
                 "test_fraction": Field((float,), default=0.25, check=_fraction),
                 "probe_split": Field((str,), default="test", choices=("train", "test")),
                 "probe_size": Field((int, None), check=positive),
+                "shuffle_labels": Field((bool,), default=False,
+                                        doc="train on a fixed permutation of the training labels "
+                                            "(a control; the probe keeps its true labels)"),
             },
             required=True,
         ),

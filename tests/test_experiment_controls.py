@@ -1,0 +1,212 @@
+"""The claim test's controls: untrained nets, shuffled labels, the embedding control."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tda_nn.errors import InputError
+from tda_nn.experiments.embedding import embedding_depth, invertible_tanh_layers
+from tda_nn.experiments.findings import class_complexity, finding_simplification
+from tda_nn.experiments.spec import validate_experiment_spec
+from tda_nn.experiments.verdict import verdict_controls
+
+SPEC = {"seeds": [0, 1],
+        "data": {"name": "d1", "params": {"step": 0.6}, "probe_split": "train",
+                 "probe_size": 200},
+        "models": {"relu": {"type": "mlp", "depth": 2, "width": 8, "activation": "relu"}},
+        "training": {"lr": 0.02, "epochs": 20, "target_train_accuracy": 0.6},
+        "capture": {"epochs": [0, 20]},
+        "topology": {"homology_dimensions": [0, 1], "n_landmarks": 60,
+                     "intrinsic_dimension": False, "linear_probe": False},
+        "execution": {"n_jobs": 1},
+        "outputs": {"figures": False, "report": False}}
+
+
+def _experiment(**extra):
+    return {"kind": "experiment", "name": "c", "pipelines": {"d1": {"spec": SPEC}}, **extra}
+
+
+# -- the spec ----------------------------------------------------------------------------------------
+def test_controls_default_to_the_untrained_nets():
+    spec = validate_experiment_spec(_experiment())
+    assert spec["controls"] == ["untrained"]
+    assert list(spec["pipelines"]) == ["d1", "d1-untrained"]
+    control = spec["pipelines"]["d1-untrained"]
+    assert control["control"] == "untrained" and control["base"] == "d1"
+    assert control["spec"]["training"]["epochs"] == 0
+    assert control["spec"]["capture"]["epochs"] == [0]
+    assert control["spec"]["topology"]["classes"] == "true"
+    assert control["spec"]["seeds"] == SPEC["seeds"]           # same seeds: same initial weights
+    assert spec["pipelines"]["d1"]["spec"]["training"]["epochs"] == 20   # the trained one kept
+
+
+def test_every_control_gets_its_entry_and_bad_ones_fail_in_one_line():
+    spec = validate_experiment_spec(
+        _experiment(controls=["untrained", "shuffled_labels", "embedding"]))
+    assert list(spec["pipelines"]) == ["d1", "d1-untrained", "d1-shuffled_labels"]
+    shuffled = spec["pipelines"]["d1-shuffled_labels"]["spec"]
+    assert shuffled["data"]["shuffle_labels"] is True
+    assert shuffled["training"]["epochs"] == 20
+    assert shuffled["training"]["target_train_accuracy"] is None
+    assert spec["embedding"] == {"gain": 2.0, "depth": None}
+    per_entry = validate_experiment_spec(
+        {**_experiment(), "pipelines": {"d1": {"spec": SPEC, "controls": []}}})
+    assert list(per_entry["pipelines"]) == ["d1"]
+    with pytest.raises(InputError, match=r"controls: unknown control\(s\) \['nope'\]") as exc:
+        validate_experiment_spec(_experiment(controls=["nope"]))
+    assert "\n" not in str(exc.value)
+    clash = {**_experiment(), "pipelines": {"d1": {"spec": SPEC},
+                                            "d1-untrained": {"spec": SPEC, "controls": []}}}
+    with pytest.raises(InputError, match="needs the entry name 'd1-untrained'"):
+        validate_experiment_spec(clash)
+
+
+def test_shuffled_labels_permute_training_labels_only():
+    from tda_nn.pipeline.data import prepare_data
+    from tda_nn.pipeline.run import spec_digest
+    from tda_nn.pipeline.spec import validate_spec
+
+    plain = validate_spec(SPEC)
+    shuffled = validate_spec({**SPEC, "data": {**SPEC["data"], "shuffle_labels": True}})
+    a, b = prepare_data(plain["data"]), prepare_data(shuffled["data"])
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    assert not np.array_equal(a.y_train, b.y_train)
+    np.testing.assert_array_equal(np.sort(a.y_train), np.sort(b.y_train))
+    np.testing.assert_array_equal(a.y_probe, b.y_probe)     # the probe keeps its true labels
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    # the option left at its default does not change the digest of earlier specs
+    legacy = {**plain, "data": {k: v for k, v in plain["data"].items() if k != "shuffle_labels"}}
+    assert spec_digest(plain) == spec_digest(legacy) != spec_digest(shuffled)
+
+
+# -- the embedding control ------------------------------------------------------------------------------
+def test_invertible_tanh_layers_are_invertible():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3)) * [1.0, 5.0, 0.1]
+    layers = invertible_tanh_layers(X, depth=3, gain=1.0, seed=7)
+    assert [h.shape for h in layers] == [(300, 3)] * 3
+    assert all(np.abs(h).max() < 1 for h in layers)
+    # undo the first layer with the same rotation: the standardised input comes back (up to
+    # float32 rounding, which arctanh magnifies near saturation)
+    q, r = np.linalg.qr(np.random.default_rng(7).standard_normal((3, 3)))
+    q = q * np.sign(np.diag(r))
+    z = (X - X.mean(0)) / X.std(0)
+    back = np.arctanh(layers[0].astype(np.float64)) @ q
+    np.testing.assert_allclose(back, z, atol=1e-4)
+    # distinct points stay distinct (injective)
+    from scipy.spatial.distance import pdist
+
+    assert pdist(layers[-1]).min() > 0
+    assert embedding_depth({"models": {"a": {"type": "mlp", "depth": 7},
+                                       "b": {"type": "mlp", "depth": 3}}}, None) == 7
+    assert embedding_depth({"models": {}}, 5) == 5
+
+
+def test_a_circle_keeps_its_loop_through_mild_invertible_layers():
+    from tda_nn.analysis.measures import measure_cloud
+    from tda_nn.analysis.units import TopologyParams, Unit
+
+    t = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    circle = np.c_[np.cos(t), np.sin(t)]
+    params = TopologyParams(homology_dimensions=(0, 1), intrinsic_dimension=False,
+                            linear_probe=False)
+    unit = Unit(run="r", step=0, layer="l", layer_index=0, cls="0", source="", kind="store")
+    for cloud in invertible_tanh_layers(circle, depth=3, gain=1.0, seed=0):
+        rows, _ = measure_cloud(cloud, unit, params)
+        assert [r["betti"] for r in rows] == [1, 1]
+
+
+# -- the findings and the verdict -------------------------------------------------------------------------
+def _rows(run, step, profile, dataset="toy", protocol="default"):
+    out = []
+    for li, (b0, b1) in enumerate(profile):
+        for cls in ("0", "1"):
+            out += [{"dataset": dataset, "protocol": protocol, "run": run, "step": step,
+                     "layer": "input" if li == 0 else f"l{li}", "layer_index": li - 1,
+                     "class": cls, "homology_dim": d, "betti": b} for d, b in enumerate((b0, b1))]
+    return out
+
+
+def _run(run, seed, condition, last_step, model="relu"):
+    return {"dataset": "toy", "run": run, "model": model, "seed": seed, "type": "mlp",
+            "depth": 2, "width": 8, "activation": "relu", "reached_target": condition == "trained",
+            "final_train_accuracy": 1.0, "final_test_accuracy": 1.0, "last_step": last_step,
+            "condition": condition}
+
+
+def _control_tables(embedding_profile):
+    rows, runs = [], []
+    for seed, trained_last in ((0, 1), (1, 1), (2, 2)):
+        run = f"relu_seed{seed}"
+        rows += _rows(run, 50, [(9, 0), (4, 0), (trained_last, 0)])
+        rows += _rows(f"untrained/{run}", 0, [(9, 0), (8, 0), (7 + seed % 2, 0)])
+        rows += _rows(f"shuffled_labels/{run}", 50, [(9, 0), (6, 0), (5, 0)])
+        rows += _rows(f"embedding/seed{seed}", 0, embedding_profile)
+        runs += [_run(run, seed, "trained", 50), _run(f"untrained/{run}", seed, "untrained", 0),
+                 _run(f"shuffled_labels/{run}", seed, "shuffled_labels", 50),
+                 _run(f"embedding/seed{seed}", seed, "embedding", 0, model="embedding")]
+    return class_complexity(pd.DataFrame(rows)), pd.DataFrame(runs)
+
+
+def test_findings_state_each_control_as_trained_minus_control():
+    cx, runs = _control_tables([(9, 0), (9, 0), (9, 0)])
+    res = finding_simplification(cx, runs).set_index("quantity")
+    drop = res.loc["complexity_drop"]
+    assert drop["estimate"] == pytest.approx((8 + 8 + 7) / 3) and drop["n"] == 3
+    vs_untrained = res.loc["complexity_drop_trained_minus_untrained"]
+    # trained drops 8, 8, 7; untrained 2, 1, 2 (paired by seed)
+    assert vs_untrained["trained"] == pytest.approx(23 / 3)
+    assert vs_untrained["control"] == pytest.approx(5 / 3)
+    assert vs_untrained["difference"] == pytest.approx(6) == vs_untrained["estimate"]
+    assert vs_untrained["n"] == 3
+    vs_shuffled = res.loc["complexity_drop_trained_minus_shuffled_labels"]
+    assert vs_shuffled["control"] == 4 and vs_shuffled["difference"] == pytest.approx(23 / 3 - 4)
+    assert vs_shuffled["control_kind"] == "shuffled_labels"
+    last = res.loc["complexity_last_layer_trained_minus_untrained"]
+    assert last["difference"] == pytest.approx(4 / 3 - 22 / 3)
+    assert res.loc["max_abs_change_embedding", "estimate"] == 0
+    assert res.loc["complexity_drop_trained_minus_embedding", "n"] == 6   # Welch, two groups
+    item = verdict_controls(res.reset_index().assign(p_adjusted=res["p_value"].to_numpy()))
+    assert item["per_case"] == {"toy/default": "yes"} and item["held"] == "yes"
+
+
+def test_an_instrument_that_moves_under_a_homeomorphism_is_inconclusive():
+    cx, runs = _control_tables([(9, 0), (3, 0), (8, 0)])
+    res = finding_simplification(cx, runs)
+    worst = res.set_index("quantity").loc["max_abs_change_embedding", "estimate"]
+    assert worst == 6
+    item = verdict_controls(res.assign(p_adjusted=res["p_value"]))
+    assert item["per_case"] == {"toy/default": "inconclusive"}
+    assert "measures scale or density, not topology" in item["text"]
+    assert "0.5" in item["text"]       # quotes rules.EMBEDDING_TOLERANCE
+
+
+def test_controls_run_end_to_end_and_findings_csv_has_their_columns(tmp_path):
+    from tda_nn.experiments.run import run_experiment
+
+    raw = _experiment(controls=["untrained", "shuffled_labels", "embedding"],
+                      embedding={"gain": 1.0, "depth": 2},
+                      knn={"n_neighbors": 8, "homology_dimensions": [0, 1]})
+    run_experiment(validate_experiment_spec(raw), tmp_path, log=lambda m: None)
+    for entry in ("d1", "d1-untrained", "d1-shuffled_labels"):
+        assert json.loads((tmp_path / entry / "manifest.json").read_text())["status"] == "complete"
+    assert (tmp_path / "d1" / "protocols" / "embedding_current.txt").is_file()
+    findings = pd.read_csv(tmp_path / "results" / "findings.csv")
+    assert {"trained", "control", "difference", "control_kind"} <= set(findings.columns)
+    kinds = set(findings["control_kind"].dropna())
+    assert kinds == {"untrained", "shuffled_labels", "embedding"}
+    rows = findings[findings["control_kind"].notna()]
+    assert np.allclose(rows["difference"], rows["estimate"], equal_nan=True)
+    runs = pd.read_csv(tmp_path / "results" / "runs.csv")
+    assert set(runs["condition"]) == {"trained", "untrained", "shuffled_labels", "embedding"}
+    # the untrained nets are the trained runs' initial weights: step 0 of both agree
+    topo = pd.read_csv(tmp_path / "d1-untrained" / "topology.csv")
+    assert set(topo["step"]) == {0}
+    items = json.loads((tmp_path / "results" / "verdict.json").read_text())
+    assert "1c" in [it["finding"] for it in items]
+    claim0 = next(it for it in items if it["finding"] == "0")
+    assert "of 2 runs" in claim0["text"]         # only trained runs are counted
