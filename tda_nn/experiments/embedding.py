@@ -111,30 +111,31 @@ def _measure(path: Path, spec: dict[str, Any], depth: int, gain: float,
 
     data = prepare_data(spec["data"], source=spec["name"])
     labels = np.asarray(data.y_probe)
+    X = np.asarray(data.X_probe, dtype=np.float32).reshape(len(labels), -1)
+    # the input is the same cloud for every stack: measured once, its rows given to every seed
+    clouds = [(None, 0, X)] + [(seed, index, cloud) for seed in spec["seeds"] for index, cloud
+                               in enumerate(invertible_tanh_layers(X, depth, gain, seed), 1)]
     jobs = []
-    for seed in spec["seeds"]:
-        run = EMBEDDING_RUN.format(seed=seed)
-        layers = [np.asarray(data.X_probe, dtype=np.float32).reshape(len(labels), -1)]
-        layers += invertible_tanh_layers(layers[0], depth, gain, seed)
-        for index, cloud in enumerate(layers):
-            name = "input" if index == 0 else f"embed{index}"
-            for protocol, (params, min_points) in protocols.items():
-                for cls in np.unique(labels):
-                    rows = np.flatnonzero(labels == cls)
-                    if len(rows) < min_points:
-                        continue
-                    unit = Unit(run=run, step=0, layer=name, layer_index=index - 1, cls=str(cls),
-                                source="", kind="store", indices=rows)
-                    jobs.append((protocol, seed, unit, cloud[rows], params))
+    for seed, index, cloud in clouds:
+        for protocol, (params, min_points) in protocols.items():
+            for cls in np.unique(labels):
+                rows = np.flatnonzero(labels == cls)
+                if len(rows) < min_points:
+                    continue
+                unit = Unit(run=EMBEDDING_RUN.format(seed=seed), step=0,
+                            layer=f"embed{index}" if index else "input", layer_index=index - 1,
+                            cls=str(cls), source="", kind="store", indices=rows)
+                jobs.append((protocol, seed, unit, cloud[rows], params))
     results, _ = run_units(_measure_job, jobs, n_jobs=n_jobs,
                            scheduler=scheduler, progress=False, desc="embedding control")
     table = []
     for (protocol, seed, unit, cloud, _), rows in zip(jobs, results, strict=True):
-        for row in rows:
-            table.append({"run": unit.run, "model": "embedding", "seed": seed, "step": 0,
-                          "layer": unit.layer, "layer_index": unit.layer_index,
-                          "class": unit.cls, **row, "n_points": len(cloud), "protocol": protocol,
-                          "gain": gain})
+        for owner in spec["seeds"] if seed is None else [seed]:
+            for row in rows:
+                table.append({"run": EMBEDDING_RUN.format(seed=owner), "model": "embedding",
+                              "seed": owner, "step": 0, "layer": unit.layer,
+                              "layer_index": unit.layer_index, "class": unit.cls, **row,
+                              "n_points": len(cloud), "protocol": protocol, "gain": gain})
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         pd.DataFrame(table).to_csv(tmp, index=False)

@@ -242,13 +242,12 @@ def _against_control(base: dict[str, object], kind: str, picks: dict[str, pd.Dat
                        ("trivial_share_last_layer", last["trivial"], last0["trivial"])):
         out.append(_versus(base, f"{name}_trained_minus_{kind}", t, c, kind, paired))
     if kind == "embedding":
-        change = -drop0
+        start = control["input"]["complexity"]
         out.append({**base, "quantity": "complexity_change_embedding",
-                    **paired_test(last0["complexity"], control["input"]["complexity"])})
-        worst = (rows.groupby("run")["complexity"].max() - control["input"]["complexity"]).abs()
-        least = (control["input"]["complexity"] - rows.groupby("run")["complexity"].min()).abs()
+                    **paired_test(last0["complexity"], start)})
+        change = (rows["complexity"] - rows["run"].map(start)).abs()
         out.append({**base, "quantity": "max_abs_change_embedding",
-                    **estimate(np.maximum(worst, least).reindex(change.index))})
+                    **estimate(change.groupby(rows["run"]).max().reindex(start.index))})
     return out
 
 

@@ -154,7 +154,8 @@ def protocols_of(item: dict[str, Any]) -> dict[str, tuple[TopologyParams, int]]:
 
 def split_of(spec: dict[str, Any]) -> str:
     """How the experiment splits a pipeline's clouds into classes: by true label where its spec
-    says so (the shuffled-label control), else by predicted label (the claims are per class)."""
+    says so (the untrained and shuffled-label controls), else by predicted label (the claims
+    are per class)."""
     return "true" if spec["topology"]["classes"] == "true" else "predicted"
 
 

@@ -151,6 +151,18 @@ def validate_experiment_spec(
     return spec
 
 
+def _control_copy(spec: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A copy of a validated pipeline spec as the ``kind`` control: named ``<name>-<kind>``,
+    class clouds split by true label, no training-accuracy target."""
+    import copy
+
+    out = copy.deepcopy(spec)
+    out["name"] = f"{spec['name']}-{kind}"
+    out["topology"]["classes"] = "true"
+    out["training"]["target_train_accuracy"] = None
+    return out
+
+
 def untrained_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The untrained control of a validated pipeline spec.
 
@@ -159,15 +171,10 @@ def untrained_spec(spec: dict[str, Any]) -> dict[str, Any]:
     split by true label (``topology.classes = "true"``): at initialisation the predictions are
     arbitrary, and the claim is about the class manifolds, which a trained net predicts.
     """
-    import copy
-
-    out = copy.deepcopy(spec)
-    out["name"] = f"{spec['name']}-untrained"
+    out = _control_copy(spec, "untrained")
     out["training"]["epochs"] = 0
-    out["training"]["target_train_accuracy"] = None
     out["training"]["lr_decay"] = None
     out["capture"]["epochs"] = [0]
-    out["topology"]["classes"] = "true"
     return out
 
 
@@ -181,13 +188,8 @@ def shuffled_labels_spec(spec: dict[str, Any]) -> dict[str, Any]:
     class manifolds as the trained runs. No training-accuracy target: the control trains for
     the full ``training.epochs``.
     """
-    import copy
-
-    out = copy.deepcopy(spec)
-    out["name"] = f"{spec['name']}-shuffled_labels"
+    out = _control_copy(spec, "shuffled_labels")
     out["data"]["shuffle_labels"] = True
-    out["topology"]["classes"] = "true"
-    out["training"]["target_train_accuracy"] = None
     return out
 
 

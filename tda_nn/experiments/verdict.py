@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tda_nn.experiments.findings import ACC_KEY, ACC_TAG, CONTROL_KINDS
+from tda_nn.experiments.findings import ACC_KEY, ACC_TAG, CONTROL_KINDS, _is_trained
 from tda_nn.experiments.rules import (
     ACCURACY_CROSSING,
     ALPHA,
@@ -36,7 +36,6 @@ from tda_nn.experiments.rules import (
     protocol_agreement,
     significance_sign,
 )
-from tda_nn.experiments.tables import TRAINED
 
 YES, NO, PARTLY, UNCLEAR, NA = "yes", "no", "partly", "inconclusive", "n/a"
 __all__ = ["CONTRADICTORY", "MIN_RUNS_TIMING", "NOTHING_TO_SIMPLIFY", "verdict",
@@ -406,8 +405,8 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
     list of dict
     """
     items = []
-    if runs is not None and "condition" in runs:
-        runs = runs[runs["condition"].fillna(TRAINED) == TRAINED]      # controls are not trained
+    if runs is not None:
+        runs = runs[_is_trained(runs)]          # control runs are not trained runs
     if runs is not None and len(runs):
         per = runs.groupby("dataset")["reached_target"].agg(["sum", "size"])
         numbers = {d: f"{int(r['sum'])} of {int(r['size'])} runs reached the target training accuracy"
