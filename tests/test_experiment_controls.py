@@ -210,3 +210,55 @@ def test_controls_run_end_to_end_and_findings_csv_has_their_columns(tmp_path):
     assert "1c" in [it["finding"] for it in items]
     claim0 = next(it for it in items if it["finding"] == "0")
     assert "of 2 runs" in claim0["text"]         # only trained runs are counted
+
+
+def test_betti_by_layer_keeps_conditions_apart_and_the_paper_table_sits_beside_it():
+    from tda_nn.experiments.findings import betti_by_layer
+    from tda_nn.experiments.paper import paper_comparison
+
+    cx, runs = _control_tables([(9, 0), (9, 0), (9, 0)])
+    table = betti_by_layer(cx, runs)
+    last = table[(table["layer"] == "l2") & (table["class"] == "1")].set_index("condition")
+    # trained: b0 of 1, 1, 2 over three seeds -> 4/3 with a t interval; untrained 7, 8, 7
+    assert last.loc["trained", "b0_mean"] == pytest.approx(4 / 3)
+    half = 4.302653 * np.std([1, 1, 2], ddof=1) / np.sqrt(3)      # t(0.975, 2)
+    assert last.loc["trained", "b0_ci_high"] == pytest.approx(4 / 3 + half, rel=1e-5)
+    assert last.loc["untrained", "b0_mean"] == pytest.approx(22 / 3)
+    assert last.loc["shuffled_labels", "b0_mean"] == 5
+    assert (last["n"] == 3).all()
+    # a trained run that missed its target leaves the table; its control stays
+    missed = runs.copy()
+    missed.loc[missed["run"] == "relu_seed2", "reached_target"] = False
+    again = betti_by_layer(cx, missed)
+    again = again[(again["layer"] == "l2") & (again["class"] == "1")].set_index("condition")
+    assert again.loc["trained", "n"] == 2 and again.loc["untrained", "n"] == 3
+    # the paper's nets (9 x 15 on D-I, kNN protocol): class 1's b0 per layer beside the paper
+    paper_cx = cx.assign(dataset="d1", protocol="knn",
+                         layer=cx["layer"].replace({"l1": "act3", "l2": "act9"}))
+    paper_runs = runs.assign(dataset="d1", depth=9, width=15)
+    out = paper_comparison(betti_by_layer(paper_cx, paper_runs)).set_index("layer")
+    assert out.loc["act9", "paper"] == 1.0 and out.loc["act3", "paper"] == 3.5
+    assert np.isnan(out.loc["input", "paper"])
+    assert out.loc["act9", "trained"] == pytest.approx(4 / 3)
+    assert out.loc["act9", "untrained"] == pytest.approx(22 / 3)
+    assert paper_comparison(table).empty            # not the paper's nets: nothing to compare
+
+
+def test_shipped_experiment_specs_validate_and_the_paper_spec_is_the_papers_setup():
+    from pathlib import Path
+
+    from tda_nn.experiments.spec import load_experiment_spec
+
+    root = Path(__file__).resolve().parents[1] / "pipelines"
+    for name in ("naitzat_small", "naitzat_full", "naitzat_paper", "real_small", "real_full"):
+        spec = load_experiment_spec(root / f"{name}.yaml")
+        assert "untrained" in spec["controls"], name
+    paper = load_experiment_spec(root / "naitzat_paper.yaml")
+    for entry in ("d1", "d2", "d3"):
+        item = paper["pipelines"][entry]
+        assert item["knn"]["include_self"] and item["knn"]["deduplicate"]
+        assert item["knn"]["n_neighbors"] == (14 if entry == "d1" else 35)
+        assert len(item["spec"]["seeds"]) >= 10
+        models = item["spec"]["models"].values()
+        assert {m["activation"] for m in models} == {"relu", "leaky_relu", "tanh"}
+        assert all((m["depth"], m["width"]) == (9, 15) for m in models)

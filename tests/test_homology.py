@@ -83,6 +83,33 @@ def test_knn_geodesic_is_the_hop_count():
         metric_space(X, "euclidean", {"n_neighbors": 3})
 
 
+def test_knn_geodesic_self_neighbour_and_deduplication_as_the_authors_code():
+    # the 20-gon again: k = 5 counting the point itself is k = 4 others; a cloud with every
+    # point doubled, de-duplicated, has the 20-gon's hop counts and 0 between the copies
+    t = 2 * np.pi * np.arange(20) / 20
+    X = np.column_stack([np.cos(t), np.sin(t)])
+    i, j = np.meshgrid(np.arange(20), np.arange(20), indexing="ij")
+    hops = np.ceil(np.minimum(np.abs(i - j), 20 - np.abs(i - j)) / 2)
+    g = metric_space(X, "knn_geodesic", {"n_neighbors": 5, "include_self": True})
+    np.testing.assert_array_equal(g.matrix(np.arange(20)), hops)
+    doubled = np.vstack([X, X])
+    d = metric_space(doubled, "knn_geodesic", {"n_neighbors": 4, "deduplicate": True})
+    np.testing.assert_array_equal(d.matrix(np.arange(40)), np.block([[hops, hops], [hops, hops]]))
+    np.testing.assert_array_equal(d.row(3), np.tile(hops[3], 2))
+    np.testing.assert_array_equal(d.nearest(np.array([0, 20])), np.tile(hops[0], 2))
+    # without de-duplication the copies are each other's nearest neighbours and use up k
+    plain = metric_space(doubled, "knn_geodesic", {"n_neighbors": 4})
+    assert plain.matrix(np.arange(40)).max() > hops.max()
+    # the de-duplicated cloud has the 20-gon's diagram: the copies merge at 0 (no bar), the 20
+    # vertices at 1 hop (19 finite H0 bars, reduced homology), one loop from 1 to 4 hops
+    res = compute_persistence(doubled, metric="knn_geodesic", subsample=None,
+                              metric_params={"n_neighbors": 4, "deduplicate": True})
+    np.testing.assert_array_equal(_bars(res.diagram, 0), np.tile([0.0, 1.0], (19, 1)))
+    np.testing.assert_array_equal(_bars(res.diagram, 1), [[1.0, 4.0]])
+    with pytest.raises(InputError, match="deduplicate must be true or false"):
+        metric_space(X, "knn_geodesic", {"deduplicate": "yes"})
+
+
 def test_precomputed_landmarks_leave_the_matrix_alone():
     S = sphere(300, random_state=0)
     D = cdist(S, S)

@@ -582,16 +582,36 @@ def hunchback(measures: pd.DataFrame, runs: pd.DataFrame,
 
 
 def betti_by_layer(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """Betti numbers per layer per class at the last step: mean, sem and n over seeds, per model."""
-    final = final_rows(cx, runs).merge(runs[["dataset", "run", "model", "activation", "depth",
-                                             "width", "type"]], on=["dataset", "run"])
-    keys = ["dataset", "protocol", "model", "type", "activation", "depth", "width",
+    """Betti numbers per layer per class at the last step, per model and condition.
+
+    Trained networks enter only where they met the training criterion; each control
+    (``condition``: untrained, shuffled_labels, embedding) has its own rows. Columns: the keys,
+    ``b0_mean .. complexity_mean``, their ``_sem``, ``b0_ci_low, b0_ci_high .. b2_ci_high`` (95%
+    t interval over seeds; NaN for one seed) and ``n`` (seeds).
+    """
+    from tda_nn.experiments.stats import _t_bounds
+
+    runs = runs.copy()
+    if "condition" not in runs:
+        runs["condition"] = TRAINED
+    keep = runs[~_is_trained(runs) | runs["reached_target"].astype(bool)]
+    final = final_rows(cx, keep).merge(keep[["dataset", "run", "model", "activation", "depth",
+                                             "width", "type", "condition"]],
+                                       on=["dataset", "run"])
+    keys = ["dataset", "protocol", "condition", "model", "type", "activation", "depth", "width",
             "layer_index", "layer", "position", "class"]
+    values = ["b0", "b1", "b2", "complexity"]
     agg = final.groupby(keys, dropna=False)
-    table = agg[["b0", "b1", "b2", "complexity"]].mean().add_suffix("_mean")
-    sem = agg[["b0", "b1", "b2", "complexity"]].sem().add_suffix("_sem")
+    table = agg[values].mean().add_suffix("_mean")
+    sem = agg[values].sem().add_suffix("_sem")
     table = table.join(sem)
     table["n"] = agg.size()
+    for b in ("b0", "b1", "b2"):
+        lo, hi = _t_bounds(table[f"{b}_mean"].to_numpy(float), table[f"{b}_sem"].to_numpy(float),
+                           np.maximum(table["n"].to_numpy(float) - 1, 1), 0.95)
+        nan = table["n"].to_numpy() < 2
+        table[f"{b}_ci_low"], table[f"{b}_ci_high"] = np.where(nan, np.nan, lo), np.where(
+            nan, np.nan, hi)
     return table.reset_index().sort_values(keys).reset_index(drop=True)
 
 
@@ -601,7 +621,8 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict with ``complexity`` (per class cloud), ``profiles`` (per run), ``timings`` (per run),
-    ``measures`` (per layer and step), ``betti_by_layer`` and ``findings`` (all estimates, tidy:
+    ``measures`` (per layer and step), ``betti_by_layer``, ``paper_comparison`` (the paper's nets
+    beside its figures: :mod:`tda_nn.experiments.paper`) and ``findings`` (all estimates, tidy:
     :data:`COLUMNS` first, ``p_adjusted`` corrected across the cases of each claim).
     """
     topology, metrics, runs = tables["topology"], tables["metrics"], tables["runs"]
@@ -626,5 +647,9 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             findings[column] = "" if column == "control_kind" else np.nan
     findings["control_kind"] = findings["control_kind"].fillna("")
     findings = findings[COLUMNS + [c for c in findings if c not in COLUMNS]]
+    from tda_nn.experiments.paper import paper_comparison
+
+    by_layer = betti_by_layer(cx, runs)
     return {"complexity": cx, "profiles": profiles, "timings": timings, "measures": measures,
-            "betti_by_layer": betti_by_layer(cx, runs), "findings": findings}
+            "betti_by_layer": by_layer, "paper_comparison": paper_comparison(by_layer),
+            "findings": findings}

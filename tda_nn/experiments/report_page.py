@@ -16,7 +16,7 @@ import pandas as pd
 
 from tda_nn._atomic import atomic_open
 from tda_nn.experiments.findings import _trained
-from tda_nn.experiments.tables import final_rows, layer_complexity
+from tda_nn.experiments.tables import TRAINED, final_rows, layer_complexity
 from tda_nn.report import html as H
 from tda_nn.report.verdict import verdict_section_html
 
@@ -26,6 +26,8 @@ def _figure_depth(results: dict[str, pd.DataFrame], runs: pd.DataFrame) -> Any:
     import matplotlib.pyplot as plt
 
     table = results["betti_by_layer"]
+    if "condition" in table:
+        table = table[table["condition"] == TRAINED]
     if table.empty:
         return None
     per_layer = (table.groupby(["dataset", "protocol", "model", "activation", "depth", "type",

@@ -32,10 +32,11 @@ def knn_params(knn: dict[str, Any]) -> TopologyParams:
     points at most ``floor(scale)`` hops apart. No landmarks (``subsample="none"``).
     """
     scale = float(knn["scale"])
+    options = tuple((key, True) for key in ("include_self", "deduplicate") if knn.get(key))
     return TopologyParams(
         homology_dimensions=tuple(int(d) for d in knn["homology_dimensions"]),
         metric="knn_geodesic",
-        metric_params=(("n_neighbors", int(knn["n_neighbors"])),),
+        metric_params=(("n_neighbors", int(knn["n_neighbors"])), *options),
         subsample="none",
         max_edge_length=scale + 0.5,
         betti_method="scale",

@@ -26,6 +26,10 @@ KNN = Section(
         "steps": Field((str,), default="last", choices=("last", "all")),
         "min_class_points": Field((int,), default=20, check=positive),
         "enabled": Field((bool,), default=True),
+        "include_self": Field((bool,), default=False,
+                              doc="the point is one of its own n_neighbors (the authors' code)"),
+        "deduplicate": Field((bool,), default=False,
+                             doc="identical points are one vertex (the authors' np.unique)"),
     }
 )
 

@@ -271,16 +271,30 @@ class CosineSpace(EuclideanSpace):
 
 
 class GraphSpace:
-    """Hop-count distances in the symmetrised unweighted k-nearest-neighbour graph of ``X``."""
+    """Hop-count distances in the symmetrised unweighted k-nearest-neighbour graph of ``X``.
+
+    ``include_self``: the point counts as one of its own ``n_neighbors`` (so ``k - 1`` others), as
+    in Naitzat et al.'s code (scikit-learn's ``kneighbors_graph(X)`` queried with the fitted
+    points). ``deduplicate``: identical rows become one vertex of the graph (the authors'
+    ``np.unique``); copies are at distance 0 from each other, so the homology is that of the
+    de-duplicated cloud while every row keeps its index.
+    """
 
     name = "knn_geodesic"
 
-    def __init__(self, X: np.ndarray, n_neighbors: int = 14) -> None:
+    def __init__(self, X: np.ndarray, n_neighbors: int = 14, include_self: bool = False,
+                 deduplicate: bool = False) -> None:
         from sklearn.neighbors import NearestNeighbors
 
+        X = np.asarray(X)
         self.n = X.shape[0]
-        k = min(check_int(n_neighbors, "metric_params['n_neighbors']", 1, integral_floats=True),
-                self.n - 1)
+        self.vertex = np.arange(self.n)
+        if deduplicate:
+            X, self.vertex = np.unique(X, axis=0, return_inverse=True)
+            self.vertex = self.vertex.ravel()
+        self.n_vertices = X.shape[0]
+        k = check_int(n_neighbors, "metric_params['n_neighbors']", 1, integral_floats=True)
+        k = min(k - 1 if include_self else k, X.shape[0] - 1)
         if k < 1:
             self.graph = None
             return
@@ -289,32 +303,36 @@ class GraphSpace:
         self.graph = (A + A.T).tocsr()
         self.graph.data[:] = 1.0
 
+    def _hops(self, idx: np.ndarray) -> np.ndarray:
+        """Hop counts from the rows ``idx`` to every row, shape ``(len(idx), n)``."""
+        return self._bfs(self.vertex[np.atleast_1d(np.asarray(idx))])[:, self.vertex]
+
     def _bfs(self, idx: np.ndarray) -> np.ndarray:
         from scipy.sparse.csgraph import shortest_path
 
         idx = np.atleast_1d(np.asarray(idx))
         if self.graph is None:
-            out = np.full((len(idx), self.n), np.inf)
+            out = np.full((len(idx), self.n_vertices), np.inf)
             out[np.arange(len(idx)), idx] = 0.0
             return out
         return shortest_path(self.graph, method="D", unweighted=True, indices=idx)
 
     def row(self, i: int) -> np.ndarray:
-        return self._bfs(np.array([i]))[0]
+        return self._hops(np.array([i]))[0]
 
     def nearest(self, idx: np.ndarray) -> np.ndarray:
         from scipy.sparse.csgraph import dijkstra
 
-        idx = np.asarray(idx)
+        vertices = self.vertex[np.asarray(idx)]
         if self.graph is None:
-            out = np.full(self.n, np.inf)
-            out[idx] = 0.0
-            return out
-        return dijkstra(self.graph, unweighted=True, indices=idx, min_only=True)
+            out = np.full(self.n_vertices, np.inf)
+            out[vertices] = 0.0
+            return out[self.vertex]
+        return dijkstra(self.graph, unweighted=True, indices=vertices, min_only=True)[self.vertex]
 
     def matrix(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx)
-        return self._bfs(idx)[:, idx]
+        return self._hops(idx)[:, idx]
 
     def error_bound(self, covering_radius: float) -> float:
         return 2.0 * covering_radius
@@ -361,7 +379,13 @@ MetricSpace = EuclideanSpace | CosineSpace | GraphSpace | PrecomputedSpace
 
 register_metric("euclidean", EuclideanSpace)
 register_metric("cosine", CosineSpace)
-register_metric("knn_geodesic", GraphSpace, params={"n_neighbors": lambda v: int_problem(v, 1)})
+def _bool_problem(value: Any) -> str | None:
+    return None if isinstance(value, bool | np.bool_) else f"must be true or false, got {value!r}"
+
+
+register_metric("knn_geodesic", GraphSpace, params={"n_neighbors": lambda v: int_problem(v, 1),
+                                                    "include_self": _bool_problem,
+                                                    "deduplicate": _bool_problem})
 register_metric("precomputed", PrecomputedSpace, point_clouds=False)
 
 
