@@ -1,0 +1,131 @@
+"""Print the README's claim-test tables (markdown) from a finished experiment directory.
+
+    python scripts/experiment_tables.py runs/naitzat_paper
+
+Reads ``OUT/results/{verdict.json, findings.csv, paper_comparison.csv, runs.csv}`` and prints
+the verdict, the controls of claim 1 (trained, control, trained − control with its interval and
+Holm-adjusted p-value) and, for the paper's nets, the per-layer Betti numbers beside the paper's.
+Every number in the README's verdict section comes from this script, so a rerun can be checked
+against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CONTROLS = ("untrained", "shuffled_labels", "embedding")
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return "–" if pd.isna(x) else f"{x:.{digits}f}".replace("-", "−")
+
+
+def _ci(row: pd.Series, digits: int = 2) -> str:
+    text = _num(row["estimate"], digits)
+    if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
+        text += f" [{_num(row['ci_low'], digits)}, {_num(row['ci_high'], digits)}]"
+    return text
+
+
+def _p(row: pd.Series) -> str:
+    p = row.get("p_adjusted")
+    return "" if pd.isna(p) else f", p = {p:.2g}"
+
+
+def verdict_table(results: Path) -> str:
+    items = json.loads((results / "verdict.json").read_text())
+    lines = ["| # | claim | held | evidence |", "|---|---|---|---|"]
+    for it in items:
+        evidence = it["text"].replace("|", "/")
+        lines.append(f"| {it['finding']} | {it['claim']} | **{it['held']}** | {evidence} |")
+    return "\n".join(lines)
+
+
+def controls_table(results: Path) -> str:
+    f = pd.read_csv(results / "findings.csv")
+    f = f[f["finding"] == "1_simplification"].set_index(["dataset", "protocol", "quantity"])
+    runs = pd.read_csv(results / "runs.csv")
+    trained = runs[(runs["condition"] == "trained") & runs["reached_target"].astype(bool)]
+    header = ["data", "protocol", "trained runs", "drop, trained"]
+    present = [k for k in CONTROLS if any(q.endswith(f"_trained_minus_{k}")
+                                          for q in f.index.get_level_values(2))]
+    for k in present:
+        if k == "embedding":
+            header += ["embedding: largest change"]
+        else:
+            header += [f"drop, {k}", f"trained − {k}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for dataset, protocol in sorted({(d, p) for d, p, _ in f.index}):
+        def get(q: str, dataset: str = dataset, protocol: str = protocol) -> pd.Series | None:
+            key = (dataset, protocol, q)
+            return f.loc[key] if key in f.index else None
+
+        drop = get("complexity_drop")
+        if drop is None:
+            continue
+        n = int((trained["dataset"] == dataset).sum())
+        cells = [dataset, protocol, str(n), _ci(drop)]
+        for k in present:
+            if k == "embedding":
+                row = get("max_abs_change_embedding")
+                cells.append("–" if row is None else f"{_ci(row)} ({int(row['n'])} stacks)")
+                continue
+            ctrl, diff = get(f"complexity_drop_{k}"), get(f"complexity_drop_trained_minus_{k}")
+            cells.append("–" if ctrl is None else _ci(ctrl))
+            cells.append("–" if diff is None else _ci(diff) + _p(diff))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def paper_table(results: Path) -> str:
+    path = results / "paper_comparison.csv"
+    table = pd.read_csv(path) if path.is_file() else pd.DataFrame()
+    if table.empty:
+        return "(no 10-by-15 nets under the kNN protocol in this experiment)"
+    out = []
+    for dataset, rows in table.groupby("dataset"):
+        dim, cls = int(rows["homology_dim"].iloc[0]), rows["class"].iloc[0]
+        acts = [a for a in ("relu", "leaky_relu", "tanh") if a in set(rows["activation"])]
+        header = ["layer"] + [f"{a}: trained (n)" for a in acts] + [f"{a}: untrained" for a in acts]
+        header += [f"paper {a}" for a in acts]
+        out.append(f"{dataset}: β{dim} of class {cls}, mean over seeds [95% t interval]")
+        out.append("")
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for (_, layer), g in rows.groupby(["layer_index", "layer"], sort=True):
+            g = g.set_index("activation")
+            cells = [layer]
+            for a in acts:
+                r = g.loc[a] if a in g.index else None
+                cells.append("–" if r is None else
+                             f"{_num(r['trained'])} [{_num(r['ci_low'])}, {_num(r['ci_high'])}] "
+                             f"({int(r['n'])})")
+            for a in acts:
+                cells.append(_num(g.loc[a, "untrained"]) if a in g.index else "–")
+            for a in acts:
+                value = g.loc[a, "paper"] if a in g.index else np.nan
+                cells.append("" if pd.isna(value) else f"~{value:g}")
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("out", type=Path, help="experiment directory (tda-nn experiment --out)")
+    args = parser.parse_args()
+    results = args.out / "results"
+    print("## Verdict\n")
+    print(verdict_table(results))
+    print("\n## Controls (claim 1: drop of class complexity from input to last layer)\n")
+    print(controls_table(results))
+    print("\n## Per layer beside the paper\n")
+    print(paper_table(results))
+
+
+if __name__ == "__main__":
+    main()
