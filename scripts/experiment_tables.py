@@ -114,6 +114,25 @@ def paper_table(results: Path) -> str:
     return "\n".join(out)
 
 
+def unsure_table(out: Path) -> str:
+    """Share of class clouds (last step, every layer) whose Betti numbers the instrument marks
+    unsure (``confidence`` of topology.csv), per data set, protocol and condition."""
+    from tda_nn.experiments.tables import final_rows, load_experiment
+
+    tables = load_experiment(out)
+    topo, runs = tables["topology"], tables["runs"]
+    rows = final_rows(topo[topo["class"].astype(str) != "all"], runs)
+    rows = rows.merge(runs[["dataset", "run", "condition"]], on=["dataset", "run"])
+    clouds = (rows.groupby(["dataset", "protocol", "condition", "run", "layer", "class"])
+                  ["confidence"].agg(lambda c: (c.astype(str) != "confident").any()))
+    share = clouds.groupby(["dataset", "protocol", "condition"]).agg(["mean", "size"])
+    lines = ["| data | protocol | condition | class clouds | unsure |", "|---|---|---|---|---|"]
+    for (dataset, protocol, condition), r in share.iterrows():
+        lines.append(f"| {dataset} | {protocol} | {condition} | {int(r['size'])} | "
+                     f"{100 * r['mean']:.0f}% |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path, help="experiment directory (tda-nn experiment --out)")
@@ -125,6 +144,8 @@ def main() -> None:
     print(controls_table(results))
     print("\n## Per layer beside the paper\n")
     print(paper_table(results))
+    print("\n## Where the instrument is unsure (last step)\n")
+    print(unsure_table(args.out))
 
 
 if __name__ == "__main__":
