@@ -114,6 +114,41 @@ def paper_table(results: Path) -> str:
     return "\n".join(out)
 
 
+def paper_figure(results: Path, path: Path) -> None:
+    """Mean tracked Betti number per layer (trained: line with 95% band; untrained: dashed),
+    one panel per data set, with the paper's values as black crosses."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = pd.read_csv(results / "paper_comparison.csv")
+    datasets = sorted(table["dataset"].unique())
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5.2 * len(datasets), 3.8), squeeze=False)
+    colours = {"relu": "tab:blue", "leaky_relu": "tab:green", "tanh": "tab:red"}
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        rows = table[table["dataset"] == dataset].sort_values("layer_index")
+        for act, g in rows.groupby("activation"):
+            x = g["layer_index"] + 1
+            ax.plot(x, g["trained"], "-o", ms=3, color=colours.get(act), label=f"{act} trained")
+            ax.fill_between(x, g["ci_low"], g["ci_high"], color=colours.get(act), alpha=0.15)
+            ax.plot(x, g["untrained"], "--", color=colours.get(act), alpha=0.7,
+                    label=f"{act} untrained")
+            paper = g.dropna(subset=["paper"])
+            ax.plot(paper["layer_index"] + 1, paper["paper"], "x", color="black", ms=9, mew=2)
+        ax.plot([], [], "x", color="black", ms=9, mew=2, label="paper (read off its figures)")
+        labels = rows.drop_duplicates("layer_index")
+        ax.set_xticks(labels["layer_index"] + 1, labels["layer"], rotation=45)
+        dim, cls = int(rows["homology_dim"].iloc[0]), rows["class"].iloc[0]
+        ax.set_title(f"{dataset}: β{dim} of class {cls} (kNN protocol)")
+        ax.set_ylabel(f"mean β{dim} over seeds")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def unsure_table(out: Path) -> str:
     """Share of class clouds (last step, every layer) whose Betti numbers the instrument marks
     unsure (``confidence`` of topology.csv), per data set, protocol and condition."""
@@ -136,6 +171,7 @@ def unsure_table(out: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path, help="experiment directory (tda-nn experiment --out)")
+    parser.add_argument("--figure", type=Path, help="also draw the per-layer paper figure here")
     args = parser.parse_args()
     results = args.out / "results"
     print("## Verdict\n")
@@ -146,6 +182,8 @@ def main() -> None:
     print(paper_table(results))
     print("\n## Where the instrument is unsure (last step)\n")
     print(unsure_table(args.out))
+    if args.figure is not None:
+        paper_figure(results, args.figure)
 
 
 if __name__ == "__main__":
