@@ -162,7 +162,7 @@ def verdict_controls(findings: pd.DataFrame) -> dict[str, Any]:
     the stacks), the case is inconclusive: the instrument is reading scale, not topology.
     """
     flags, numbers, signs = {}, {}, {}
-    fooled = []
+    fooled, beat_all, controls_run = [], [], set()
     for dataset, protocol in _pairs(findings, "1_simplification"):
         key = f"{dataset}/{protocol}"
 
@@ -179,6 +179,9 @@ def verdict_controls(findings: pd.DataFrame) -> dict[str, Any]:
         beaten = [k for k, row in tests.items() if significance_sign(row) > 0]
         flags[key] = (UNCLEAR if not tests else YES if len(beaten) == len(tests)
                       else NO if not beaten else PARTLY)
+        controls_run.update(tests)
+        if flags[key] == YES and not _trivial_input(findings, dataset, protocol):
+            beat_all.append(key)
         if tests:
             signs[key] = min(significance_sign(row) for row in tests.values())
         if embed is not None and np.isfinite(embed["estimate"]):
@@ -191,12 +194,14 @@ def verdict_controls(findings: pd.DataFrame) -> dict[str, Any]:
         if _trivial_input(findings, dataset, protocol):
             flags[key] = NA
         numbers[key] = "; ".join(parts)
-    yes = [k for k, v in flags.items() if v == YES]
     applicable = sum(v != NA for v in flags.values())
-    text = ("The trained nets' drop in complexity (input minus last layer) exceeds that of the "
-            "untrained nets and of the same nets trained on shuffled labels (both paired by "
-            f"seed) significantly ({SIGNIFICANCE}) in {len(yes)} of {applicable} cases"
-            + _listed(yes)
+    phrases = {"untrained": "the untrained nets",
+               "shuffled_labels": "the same nets trained on shuffled labels"}
+    names = [phrases[k] for k in phrases if k in controls_run]
+    text = ("The trained nets' drop in complexity (input minus last layer) exceeds that of "
+            + (" and of ".join(names) if names else "no network control (none was run)")
+            + f" (paired by seed) significantly ({SIGNIFICANCE}) in {len(beat_all)} of "
+            f"{applicable} cases" + _listed(beat_all)
             + (f". Through invertible tanh layers (a homeomorphism: the Betti numbers must not "
                f"change) the instrument's complexity changed by more than "
                f"{num(EMBEDDING_TOLERANCE)} at some layer in {len(fooled)} case(s){_listed(fooled)}"
