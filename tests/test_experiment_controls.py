@@ -262,3 +262,25 @@ def test_shipped_experiment_specs_validate_and_the_paper_spec_is_the_papers_setu
         models = item["spec"]["models"].values()
         assert {m["activation"] for m in models} == {"relu", "leaky_relu", "tanh"}
         assert all((m["depth"], m["width"]) == (9, 15) for m in models)
+
+
+def test_a_spec_without_accuracy_target_meets_its_criterion_by_its_budget():
+    from tda_nn.experiments.tables import runs_table
+    from tda_nn.experiments.verdict import verdict
+
+    manifest = {"runs": {
+        "mlp_seed0": {"model": "mlp", "seed": 0, "reached_target": False, "stop_reason": "epochs",
+                      "final_train_accuracy": 0.9, "final_test_accuracy": 0.8,
+                      "steps_captured": [0, 40]},
+        "mlp_seed1": {"model": "mlp", "seed": 1, "reached_target": False, "stop_reason": "epochs",
+                      "final_train_accuracy": 0.8, "final_test_accuracy": 0.7,
+                      "steps_captured": [0, 40]}}}
+    spec = {"models": {"mlp": {"type": "mlp", "depth": 2, "width": 8}},
+            "training": {"target_train_accuracy": None}}
+    runs = runs_table(manifest, spec, "mnist1d")
+    assert runs["reached_target"].all() and runs["target_train_accuracy"].isna().all()
+    with_target = runs_table(manifest, {**spec, "training": {"target_train_accuracy": 1.0}}, "d1")
+    assert not with_target["reached_target"].any()
+    claim0 = verdict(pd.DataFrame(), runs.assign(condition="trained"))[0]
+    assert claim0["held"] == "partly"
+    assert "No accuracy target on mnist1d (final training accuracy 0.850 on average)" in claim0["text"]

@@ -100,7 +100,13 @@ def _tagged(table: pd.DataFrame, dataset: str, protocol: str) -> pd.DataFrame:
 
 
 def runs_table(manifest: dict[str, Any], spec: dict[str, Any], dataset: str) -> pd.DataFrame:
-    """One row per training run of a pipeline manifest (see docs/experiments.md)."""
+    """One row per training run of a pipeline manifest (see docs/experiments.md).
+
+    ``reached_target`` says whether a run met its training criterion: the spec's
+    ``target_train_accuracy`` where it sets one, else its whole training budget (``epochs``);
+    ``target_train_accuracy`` is NaN for the latter.
+    """
+    target = (spec.get("training") or {}).get("target_train_accuracy")
     rows = []
     for run_id, info in (manifest.get("runs") or {}).items():
         model = spec["models"].get(info["model"], {})
@@ -114,7 +120,9 @@ def runs_table(manifest: dict[str, Any], spec: dict[str, Any], dataset: str) -> 
             "depth": model.get("depth") or (len(model.get("channels") or []) or None),
             "width": model.get("width"),
             "activation": model.get("activation", "relu"),
-            "reached_target": bool(info.get("reached_target")),
+            "reached_target": bool(info.get("reached_target")) or (
+                target is None and info.get("stop_reason") == "epochs"),
+            "target_train_accuracy": np.nan if target is None else float(target),
             "final_train_accuracy": info.get("final_train_accuracy"),
             "final_test_accuracy": info.get("final_test_accuracy"),
             "last_step": max(steps) if steps else np.nan,
