@@ -1,6 +1,7 @@
 """Print the README's claim-test tables (markdown) from a finished experiment directory.
 
     python scripts/experiment_tables.py runs/naitzat_paper
+    python scripts/experiment_tables.py runs/text_tokens --text
 
 Reads ``OUT/results/{verdict.json, findings.csv, paper_comparison.csv, runs.csv}`` and prints
 the verdict, the controls of claim 1 (trained, control, trained − control with its interval and
@@ -168,11 +169,57 @@ def unsure_table(out: Path) -> str:
     return "\n".join(lines)
 
 
+def text_table(run_dir: Path) -> str:
+    """Per layer of a ``kind: text`` run: the topic clouds' mean β0 and β1 and the whole cloud's
+    β1 of the pretrained model beside the random-init twins (mean over twins with a 95% t
+    interval), and the share of clouds marked unsure."""
+    from scipy.stats import t as student
+
+    betti = pd.read_csv(run_dir / "betti.csv")
+    betti["init"] = np.where(betti["model"].str.contains("random"), "random", "pretrained")
+    betti["topic"] = betti["class"].astype(str) != "all"
+    rows = []
+    for (init, model, layer_index, layer), g in betti.groupby(["init", "model", "layer_index",
+                                                                "layer"]):
+        topics = g[g["topic"]]
+        whole = g[~g["topic"]].set_index("homology_dim")["betti"]
+        rows.append({"init": init, "model": model, "layer_index": layer_index, "layer": layer,
+                     "b0": topics[topics["homology_dim"] == 0]["betti"].mean(),
+                     "b1": topics[topics["homology_dim"] == 1]["betti"].mean(),
+                     "whole_b1": whole.get(1, np.nan),
+                     "unsure": (g["confidence"].astype(str) != "confident").mean()})
+    per_model = pd.DataFrame(rows)
+
+    def cell(values: pd.Series) -> str:
+        v = values.dropna().to_numpy(float)
+        if len(v) < 2:
+            return _num(v[0] if len(v) else np.nan)
+        half = student.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+        return f"{_num(v.mean())} [{_num(v.mean() - half)}, {_num(v.mean() + half)}]"
+
+    n_random = per_model.loc[per_model["init"] == "random", "model"].nunique()
+    lines = [f"| layer | topic β0, pretrained | topic β0, random (n = {n_random}) | topic β1, "
+             "pretrained | topic β1, random | whole-cloud β1, pretrained | whole-cloud β1, "
+             "random | unsure, pretrained / random |", "|" + "---|" * 8]
+    for (_, layer), g in per_model.groupby(["layer_index", "layer"]):
+        pre, rnd = g[g["init"] == "pretrained"], g[g["init"] == "random"]
+        lines.append(f"| {layer} | {_num(pre['b0'].mean())} | {cell(rnd['b0'])} | "
+                     f"{_num(pre['b1'].mean())} | {cell(rnd['b1'])} | {_num(pre['whole_b1'].mean(), 0)} | "
+                     f"{cell(rnd['whole_b1'])} | {100 * pre['unsure'].mean():.0f}% / "
+                     f"{100 * rnd['unsure'].mean():.0f}% |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path, help="experiment directory (tda-nn experiment --out)")
     parser.add_argument("--figure", type=Path, help="also draw the per-layer paper figure here")
+    parser.add_argument("--text", action="store_true",
+                        help="OUT is a `kind: text` run (pretrained against random-init twins)")
     args = parser.parse_args()
+    if args.text:
+        print(text_table(args.out))
+        return
     results = args.out / "results"
     print("## Verdict\n")
     print(verdict_table(results))
