@@ -284,3 +284,20 @@ def test_a_spec_without_accuracy_target_meets_its_criterion_by_its_budget():
     claim0 = verdict(pd.DataFrame(), runs.assign(condition="trained"))[0]
     assert claim0["held"] == "partly"
     assert "No accuracy target on mnist1d (final training accuracy 0.850 on average)" in claim0["text"]
+
+
+def test_claim4_is_not_applicable_where_the_input_is_already_trivial():
+    from tda_nn.experiments.findings import ACC_TAG
+    from tda_nn.experiments.verdict import verdict_training
+
+    def rows(dataset, c_in):
+        base = {"dataset": dataset, "protocol": "default", "ci_low": np.nan, "ci_high": np.nan,
+                "p_value": np.nan, "p_adjusted": np.nan}
+        return [{**base, "finding": "1_simplification", "quantity": "complexity_input",
+                 "estimate": c_in, "n": 10},
+                {**base, "finding": "4_training", "quantity": f"share_reduction_not_after_{ACC_TAG}",
+                 "estimate": 1.0, "n": 10}]
+
+    item = verdict_training(pd.DataFrame(rows("digits", 1.8) + rows("mnist1d", 1.0)))
+    assert item["per_case"] == {"digits/default": "yes", "mnist1d/default": "n/a"}
+    assert "in 1 of 1 cases" in item["text"] and "(mnist1d/default)" in item["text"]

@@ -289,6 +289,8 @@ def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
         flags[key] = YES if s >= TIMING_HELD else NO if s <= TIMING_AGAINST else PARTLY
         if share["n"] < MIN_RUNS_TIMING:
             flags[key] = UNCLEAR
+        if _trivial_input(findings, dataset, protocol):
+            flags[key] = NA             # no excess complexity at the input: nothing to time
         numbers[key] = (
             f"share of the input's excess complexity left at the last hidden layer: first step "
             f"{fmt(get('r_start'))}, last step {fmt(get('r_end'))}; it falls to "
@@ -302,9 +304,12 @@ def verdict_training(findings: pd.DataFrame) -> dict[str, Any]:
             "the input's excess complexity (beta0 + beta1 + beta2 - 1, classes split by predicted "
             f"label at each step) no later than training accuracy first reaches "
             f"{pct(ACCURACY_CROSSING)} (in at least {pct(TIMING_HELD)} of the runs) in "
-            f"{sum(v == YES for v in flags.values())} of {len(flags)} cases (times as fractions "
-            "of the training steps, at the captured steps only; fewer than "
-            f"{MIN_RUNS_TIMING} runs behind a case: inconclusive).")
+            f"{sum(v == YES for v in flags.values())} of {sum(v != NA for v in flags.values())} "
+            "cases (times as fractions of the training steps, at the captured steps only; fewer "
+            f"than {MIN_RUNS_TIMING} runs behind a case: inconclusive)"
+            + (f"; not applicable where the input clouds are already trivial (complexity at most "
+               f"{num(NOTHING_TO_SIMPLIFY)})" + _listed([k for k, v in flags.items() if v == NA])
+               if NA in flags.values() else "") + ".")
     return _item("4", "Topological simplification accompanies the rise in accuracy during training",
                  flags, numbers, text)
 
