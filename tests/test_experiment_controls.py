@@ -242,6 +242,23 @@ def test_betti_by_layer_keeps_conditions_apart_and_the_paper_table_sits_beside_i
     assert out.loc["act9", "trained"] == pytest.approx(4 / 3)
     assert out.loc["act9", "untrained"] == pytest.approx(22 / 3)
     assert paper_comparison(table).empty            # not the paper's nets: nothing to compare
+    # D-II follows beta1 of both classes: the interval is that of the per-run class mean
+    from tda_nn.experiments.tables import class_mean_clouds
+
+    d2_cx = paper_cx.assign(dataset="d2")
+    loops = {"relu_seed0": (0, 2), "relu_seed1": (1, 1), "relu_seed2": (0, 4)}
+    for run, (b1_class0, b1_class1) in loops.items():
+        last = (d2_cx["run"] == run) & (d2_cx["layer"] == "act9")
+        d2_cx.loc[last & (d2_cx["class"] == "0"), "b1"] = b1_class0
+        d2_cx.loc[last & (d2_cx["class"] == "1"), "b1"] = b1_class1
+    d2_runs = paper_runs.assign(dataset="d2")
+    d2 = paper_comparison(betti_by_layer(d2_cx, d2_runs),
+                          betti_by_layer(class_mean_clouds(d2_cx), d2_runs)).set_index("layer")
+    per_run = np.array([1.0, 1.0, 2.0])                 # class means of the three seeds
+    half = 4.302653 * per_run.std(ddof=1) / np.sqrt(3)
+    assert d2.loc["act9", "trained"] == pytest.approx(4 / 3)
+    assert d2.loc["act9", "ci_low"] == pytest.approx(4 / 3 - half, rel=1e-5)
+    assert d2.loc["act9", "paper"] == 0.8 and d2.loc["act9", "class"] == "both (mean)"
 
 
 def test_shipped_experiment_specs_validate_and_the_paper_spec_is_the_papers_setup():

@@ -589,7 +589,7 @@ def betti_by_layer(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     ``b0_mean .. complexity_mean``, their ``_sem``, ``b0_ci_low, b0_ci_high .. b2_ci_high`` (95%
     t interval over seeds; NaN for one seed) and ``n`` (seeds).
     """
-    from tda_nn.experiments.stats import _t_bounds
+    from tda_nn.experiments.stats import CONFIDENCE, _t_bounds
 
     runs = runs.copy()
     if "condition" not in runs:
@@ -606,12 +606,10 @@ def betti_by_layer(cx: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     sem = agg[values].sem().add_suffix("_sem")
     table = table.join(sem)
     table["n"] = agg.size()
-    for b in ("b0", "b1", "b2"):
-        lo, hi = _t_bounds(table[f"{b}_mean"].to_numpy(float), table[f"{b}_sem"].to_numpy(float),
-                           np.maximum(table["n"].to_numpy(float) - 1, 1), 0.95)
-        nan = table["n"].to_numpy() < 2
-        table[f"{b}_ci_low"], table[f"{b}_ci_high"] = np.where(nan, np.nan, lo), np.where(
-            nan, np.nan, hi)
+    for b in ("b0", "b1", "b2"):    # one seed: sem is NaN, and so is the interval
+        table[f"{b}_ci_low"], table[f"{b}_ci_high"] = _t_bounds(
+            table[f"{b}_mean"].to_numpy(float), table[f"{b}_sem"].to_numpy(float),
+            np.maximum(table["n"].to_numpy(float) - 1, 1), CONFIDENCE)
     return table.reset_index().sort_values(keys).reset_index(drop=True)
 
 
@@ -648,8 +646,9 @@ def analyse(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     findings["control_kind"] = findings["control_kind"].fillna("")
     findings = findings[COLUMNS + [c for c in findings if c not in COLUMNS]]
     from tda_nn.experiments.paper import paper_comparison
+    from tda_nn.experiments.tables import class_mean_clouds
 
     by_layer = betti_by_layer(cx, runs)
+    paper = paper_comparison(by_layer, betti_by_layer(class_mean_clouds(cx), runs))
     return {"complexity": cx, "profiles": profiles, "timings": timings, "measures": measures,
-            "betti_by_layer": by_layer, "paper_comparison": paper_comparison(by_layer),
-            "findings": findings}
+            "betti_by_layer": by_layer, "paper_comparison": paper, "findings": findings}

@@ -9,10 +9,9 @@ reader sees the whole profile and not only the points the paper quotes.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from tda_nn.experiments.tables import KNN, TRAINED
+from tda_nn.experiments.tables import CLASS_MEAN, KNN, TRAINED
 
 #: depth (hidden layers) and width of the nets of the paper's figures
 PAPER_DEPTH, PAPER_WIDTH = 9, 15
@@ -33,31 +32,34 @@ PAPER_BETTI = (
 )
 
 
-def _tracked(table: pd.DataFrame, dataset: str) -> pd.DataFrame:
+def _tracked(table: pd.DataFrame, class_means: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """Mean, 95% interval and n of the tracked Betti number per (condition, activation, layer)."""
     cls, dim = PAPER_TRACKED[dataset]
-    rows = table[(table["dataset"] == dataset) & (table["protocol"] == KNN)
-                 & (table["depth"] == PAPER_DEPTH) & (table["width"] == PAPER_WIDTH)]
-    if cls is not None:
-        rows = rows[rows["class"].astype(str) == str(cls)]
+    source = class_means if cls is None else table
+    rows = source[(source["dataset"] == dataset) & (source["protocol"] == KNN)
+                  & (source["depth"] == PAPER_DEPTH) & (source["width"] == PAPER_WIDTH)
+                  & (source["class"].astype(str) == (CLASS_MEAN if cls is None else str(cls)))]
     b = f"b{dim}"
-    keys = ["condition", "activation", "layer_index", "layer"]
-    out = (rows.groupby(keys, as_index=False)
-               .agg(mean=(f"{b}_mean", "mean"), ci_low=(f"{b}_ci_low", "mean"),
-                    ci_high=(f"{b}_ci_high", "mean"), n=("n", "min")))
+    out = rows[["condition", "activation", "layer_index", "layer", f"{b}_mean", f"{b}_ci_low",
+                f"{b}_ci_high", "n"]].rename(columns={f"{b}_mean": "mean", f"{b}_ci_low": "ci_low",
+                                                      f"{b}_ci_high": "ci_high"})
     out.insert(0, "dataset", dataset)
     out.insert(1, "homology_dim", dim)
     out.insert(2, "class", "both (mean)" if cls is None else str(cls))
-    return out
+    return out.reset_index(drop=True)
 
 
-def paper_comparison(betti_by_layer: pd.DataFrame) -> pd.DataFrame:
+def paper_comparison(betti_by_layer: pd.DataFrame,
+                     class_means: pd.DataFrame | None = None) -> pd.DataFrame:
     """Our per-layer means of the paper's tracked Betti number beside the paper's values.
 
     Parameters
     ----------
     betti_by_layer : the ``betti_by_layer`` results table (with ``condition`` and the ``_ci_``
         columns of :func:`tda_nn.experiments.findings.betti_by_layer`)
+    class_means : the same table computed on the per-run class means
+        (:func:`tda_nn.experiments.tables.class_mean_clouds`), for the data sets whose figure
+        follows both classes (D-II): their interval is that of the per-run mean over seeds
 
     Returns
     -------
@@ -71,7 +73,9 @@ def paper_comparison(betti_by_layer: pd.DataFrame) -> pd.DataFrame:
                "trained", "ci_low", "ci_high", "n", "untrained", "untrained_n", "paper"]
     if betti_by_layer.empty or "condition" not in betti_by_layer:
         return pd.DataFrame(columns=columns)
-    parts = [_tracked(betti_by_layer, d) for d in PAPER_TRACKED
+    if class_means is None:
+        class_means = betti_by_layer.iloc[:0]
+    parts = [_tracked(betti_by_layer, class_means, d) for d in PAPER_TRACKED
              if d in set(betti_by_layer["dataset"])]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -87,7 +91,4 @@ def paper_comparison(betti_by_layer: pd.DataFrame) -> pd.DataFrame:
     out = out.merge(paper, on=["dataset", "activation", "layer"], how="left")
     out["paper"] = out["paper"].astype(float)
     out = out.sort_values(["dataset", "activation", "layer_index"]).reset_index(drop=True)
-    for col in ("untrained", "untrained_n"):
-        if col not in out:
-            out[col] = np.nan
     return out[columns]

@@ -180,6 +180,19 @@ def class_complexity(topology: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+#: ``class`` of the rows of :func:`class_mean_clouds`
+CLASS_MEAN = "mean"
+
+
+def class_mean_clouds(cx: pd.DataFrame) -> pd.DataFrame:
+    """The class clouds of :func:`class_complexity` averaged over the classes of each (dataset,
+    protocol, run, step, layer): the same columns, ``class == CLASS_MEAN``, ``b0 .. complexity``
+    the class means (floats), so that per-run class means can be averaged over seeds."""
+    keys = [k for k in CLOUD_KEYS if k != "class"] + ["n_layers", "position"]
+    out = cx.groupby(keys, as_index=False)[["b0", "b1", "b2", "complexity"]].mean()
+    return out.assign(**{"class": CLASS_MEAN})
+
+
 def layer_complexity(cx: pd.DataFrame) -> pd.DataFrame:
     """Mean over the class clouds of each (dataset, protocol, run, step, layer)."""
     keys = ["dataset", "protocol", "run", "step", "layer", "layer_index", "position", "n_layers"]
