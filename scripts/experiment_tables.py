@@ -23,7 +23,12 @@ CONTROLS = ("untrained", "shuffled_labels", "embedding")
 
 
 def _num(x: float, digits: int = 2) -> str:
-    return "–" if pd.isna(x) else f"{x:.{digits}f}".replace("-", "−")
+    if pd.isna(x):
+        return "–"
+    text = f"{x:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:     # no "−0.00"
+        text = text[1:]
+    return text.replace("-", "−")
 
 
 def _ci(row: pd.Series, digits: int = 2) -> str:
@@ -173,7 +178,7 @@ def text_table(run_dir: Path) -> str:
     """Per layer of a ``kind: text`` run: the topic clouds' mean β0 and β1 and the whole cloud's
     β1 of the pretrained model beside the random-init twins (mean over twins with a 95% t
     interval), and the share of clouds marked unsure."""
-    from scipy.stats import t as student
+    from tda_nn.experiments.stats import mean_interval
 
     betti = pd.read_csv(run_dir / "betti.csv")
     betti["init"] = np.where(betti["model"].str.contains("random"), "random", "pretrained")
@@ -191,11 +196,8 @@ def text_table(run_dir: Path) -> str:
     per_model = pd.DataFrame(rows)
 
     def cell(values: pd.Series) -> str:
-        v = values.dropna().to_numpy(float)
-        if len(v) < 2:
-            return _num(v[0] if len(v) else np.nan)
-        half = student.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-        return f"{_num(v.mean())} [{_num(v.mean() - half)}, {_num(v.mean() + half)}]"
+        r = mean_interval(values.to_numpy(float))       # the experiment's t interval
+        return _ci(pd.Series(r))
 
     n_random = per_model.loc[per_model["init"] == "random", "model"].nunique()
     lines = [f"| layer | topic β0, pretrained | topic β0, random (n = {n_random}) | topic β1, "

@@ -418,14 +418,14 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
     if runs is not None:
         runs = runs[_is_trained(runs)]          # control runs are not trained runs
     if runs is not None and len(runs):
-        numbers, none, no_target = {}, [], []
+        numbers, none, no_target = {}, [], {}
         for dataset, rows in runs.groupby("dataset"):
             met, n = int(rows["reached_target"].sum()), len(rows)
             if "target_train_accuracy" in rows and rows["target_train_accuracy"].isna().all():
-                no_target.append(str(dataset))
+                no_target[str(dataset)] = f"{rows['final_train_accuracy'].mean():.3f} on average"
                 numbers[dataset] = (f"no accuracy target: {met} of {n} runs trained for their "
-                                    "whole budget, final training accuracy "
-                                    f"{rows['final_train_accuracy'].mean():.3f} on average")
+                                    f"whole budget, final training accuracy "
+                                    f"{no_target[str(dataset)]}")
             else:
                 numbers[dataset] = f"{met} of {n} runs reached the target training accuracy"
             if met == 0:
@@ -437,8 +437,8 @@ def verdict(findings: pd.DataFrame, runs: pd.DataFrame | None = None) -> list[di
                 "those runs enter the claims"
                 + (f" (no run did on {', '.join(none)}: left out)" if none else "")
                 + (f". No accuracy target on {', '.join(no_target)} (final training accuracy "
-                   + ", ".join(numbers[d].rsplit("accuracy ", 1)[1] for d in no_target)
-                   + "): nets there are not trained to 100%" if no_target else "")
+                   + ", ".join(no_target.values()) + "): nets there are not trained to 100%"
+                   if no_target else "")
                 + ".")
         items.append({"finding": "0", "claim": "Networks are trained to (near) 100% training accuracy",
                       "held": held, "per_case": {}, "numbers": numbers, "text": text})

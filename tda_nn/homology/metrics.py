@@ -303,9 +303,6 @@ class GraphSpace:
         self.graph = (A + A.T).tocsr()
         self.graph.data[:] = 1.0
 
-    def _hops(self, idx: np.ndarray) -> np.ndarray:
-        """Hop counts from the rows ``idx`` to every row, shape ``(len(idx), n)``."""
-        return self._bfs(self.vertex[np.atleast_1d(np.asarray(idx))])[:, self.vertex]
 
     def _bfs(self, idx: np.ndarray) -> np.ndarray:
         from scipy.sparse.csgraph import shortest_path
@@ -318,7 +315,7 @@ class GraphSpace:
         return shortest_path(self.graph, method="D", unweighted=True, indices=idx)
 
     def row(self, i: int) -> np.ndarray:
-        return self._hops(np.array([i]))[0]
+        return self._bfs(self.vertex[[i]])[0, self.vertex]
 
     def nearest(self, idx: np.ndarray) -> np.ndarray:
         from scipy.sparse.csgraph import dijkstra
@@ -331,8 +328,8 @@ class GraphSpace:
         return dijkstra(self.graph, unweighted=True, indices=vertices, min_only=True)[self.vertex]
 
     def matrix(self, idx: np.ndarray) -> np.ndarray:
-        idx = np.asarray(idx)
-        return self._hops(idx)[:, idx]
+        vertices = self.vertex[np.asarray(idx)]
+        return self._bfs(vertices)[:, vertices]
 
     def error_bound(self, covering_radius: float) -> float:
         return 2.0 * covering_radius
