@@ -55,10 +55,58 @@ def block_sum(cloud: ChunkedCloud, block: tuple[int, int]) -> np.ndarray:
     return X.sum(axis=0, dtype=np.float64)
 
 
-def block_norms(cloud: ChunkedCloud, shift: np.ndarray, block: tuple[int, int]) -> np.ndarray:
-    """Squared norms (float64) of the centred rows of one block, shape ``(rows,)``."""
-    E = np.asarray(cloud.read(*block), dtype=np.float64) - shift
-    return np.einsum("ij,ij->i", E, E)
+def block_norms(cloud: ChunkedCloud, shift: np.ndarray, block: tuple[int, int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Squared norms of the centred rows of one block: float64 (exact) and of the float32 rows
+    the greedy choice compares (:func:`centred32`), each of shape ``(rows,)``."""
+    X = cloud.read(*block)
+    E = np.asarray(X, dtype=np.float64) - shift
+    E32 = centred32(X, shift)
+    return np.einsum("ij,ij->i", E, E), np.einsum("ij,ij->i", E32, E32)
+
+
+def centred32(X: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``float32(float64(X) - shift)``, shape of ``X``: the centred rows the greedy choice compares.
+
+    The same bits as ``(X.astype(float64) - shift).astype(float32)`` (the in-memory path), by
+    row panels that stay in cache, without the float64 copy of the block (three times faster).
+    """
+    out = np.empty(X.shape, dtype=np.float32)
+    for r in range(0, X.shape[0], 512):
+        np.subtract(X[r:r + 512], shift, out=out[r:r + 512], casting="same_kind")
+    return out
+
+
+def exact_cells(X: np.ndarray, sq: np.ndarray, shift: np.ndarray, landmarks: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest landmark of every row (float64, ties to the earlier landmark) and the distance to
+    it, exact (from the differences, :func:`owner_distances`) where it may be the largest of its
+    cell.
+
+    The float64 ``|a|^2 - 2 a.l + |l|^2`` errs by at most ``4 (d + 4) u (|a|^2 + |l|^2)``; rows
+    farther than twice that below their cell's largest value in this block get that value's
+    square root, which never exceeds the cell's exact largest distance, so the cell radii and the
+    covering radius are exact while the differences are formed for a few rows only.
+
+    Returns
+    -------
+    cover : ndarray of shape (rows,)
+        float64 distances (exact where they may be a cell's largest).
+    cell : ndarray of shape (rows,)
+        Position of the nearest landmark in ``landmarks``.
+    """
+    E = np.asarray(X, dtype=np.float64) - shift
+    sqL = np.einsum("ij,ij->i", landmarks, landmarks)
+    d2 = np.maximum(sq[:, None] + sqL[None, :] - 2.0 * (E @ landmarks.T), 0.0)
+    cell = d2.argmin(axis=1)
+    best = d2[np.arange(len(cell)), cell]
+    tol = 4.0 * (E.shape[1] + 4) * np.finfo(np.float64).eps * (float(sq.max()) + float(sqL.max()))
+    top = np.full(len(landmarks), -np.inf)
+    np.maximum.at(top, cell, best)
+    near = np.flatnonzero(best >= top[cell] - 2.0 * tol)
+    cover = np.sqrt(best)
+    cover[near] = owner_distances(E[near], landmarks, cell[near])
+    return cover, cell
 
 
 def _sqdist32(A32: np.ndarray, sqA: np.ndarray, B32: np.ndarray, sqB: np.ndarray) -> np.ndarray:
@@ -85,22 +133,22 @@ def block_update(
     landmarks : ndarray of shape (m, n_features) or None
         Centred float64 rows of all landmarks, on the last pass only: then the exact distance of
         every row to its nearest landmark is returned too.
-    task : (block, mind, owner, sq, landmark_positions)
+    task : (block, mind, owner, sq, sq32, landmark_positions)
         The block's ``(start, stop)``, its ``mind`` (float64), ``owner`` (int64), squared norms
-        (float64) and the positions in the block of landmark rows (for the exact distances).
+        (float64, and float32 of :func:`centred32`) and the positions in the block of landmark
+        rows (for the exact distances).
 
     Returns
     -------
     dict with ``mind``, ``owner``, ``top`` (global indices of ``cap`` rows of largest ``mind``),
-    ``rows`` (their raw rows) and, on the last pass, ``cover`` and ``cell`` (exact distance to the
-    nearest landmark, float64, and its number, ties to the earlier one; landmark rows: 0).
+    ``rows`` (their raw rows) and, on the last pass, ``cover`` and ``cell`` (distance to the
+    nearest landmark and its number, ties to the earlier one, see :func:`exact_cells`; landmark
+    rows: 0).
     """
-    (start, stop), mind, owner, sq, own_rows = task
+    (start, stop), mind, owner, sq, sq32, own_rows = task
     X = cloud.read(start, stop)
-    E = np.asarray(X, dtype=np.float64) - shift
-    E32 = E.astype(np.float32)
-    sq32 = np.einsum("ij,ij->i", E32, E32)
-    B32 = (np.asarray(batch, dtype=np.float64) - shift).astype(np.float32)
+    E32 = centred32(X, shift)
+    B32 = centred32(np.asarray(batch), shift)
     sqB = np.einsum("ij,ij->i", B32, B32)
     d = _sqdist32(E32, sq32, B32, sqB)
     best = d.min(axis=1)
@@ -116,10 +164,7 @@ def block_update(
     out["top"] = start + keep
     out["rows"] = X[keep]
     if landmarks is not None:
-        sqL = np.einsum("ij,ij->i", landmarks, landmarks)
-        d2 = np.maximum(sq[:, None] + sqL[None, :] - 2.0 * (E @ landmarks.T), 0.0)
-        cell = d2.argmin(axis=1)
-        cover = owner_distances(E, landmarks, cell)
+        cover, cell = exact_cells(X, sq, shift, landmarks)
         cover[own_rows] = 0.0
         out["cover"], out["cell"] = cover, cell
     return out
@@ -147,9 +192,9 @@ class ChunkedEuclidean:
         for part in self.map(functools.partial(block_sum, cloud), self.blocks):
             total += part
         self.shift = total / self.n
-        self.sq = np.concatenate(
-            list(self.map(functools.partial(block_norms, cloud, self.shift), self.blocks))
-        )
+        norms = list(self.map(functools.partial(block_norms, cloud, self.shift), self.blocks))
+        self.sq = np.concatenate([a for a, _ in norms])
+        self.sq32 = np.concatenate([b for _, b in norms])
         self._rows: dict[int, np.ndarray] = {}
 
     # the unit's questions
@@ -177,7 +222,7 @@ class ChunkedEuclidean:
         for start, stop in self.blocks:
             own = pos[(pos >= start) & (pos < stop)] - start
             tasks.append(((start, stop), mind[start:stop], owner[start:stop],
-                          self.sq[start:stop], own))
+                          self.sq[start:stop], self.sq32[start:stop], own))
         fn = functools.partial(block_update, self.cloud, self.shift, batch_rows, k0, cap,
                                landmarks)
         tops, rows = [], []
@@ -240,7 +285,7 @@ class ChunkedEuclidean:
             )
             batches.append(len(batch))
             cand, raw, tau = self._candidates(mind, top, top_rows, n_cand)
-            C32 = (np.asarray(raw, dtype=np.float64) - self.shift).astype(np.float32)
+            C32 = centred32(raw, self.shift)
             sqC = np.einsum("ij,ij->i", C32, C32)
             cm = mind[cand].copy()
             batch = []
@@ -249,8 +294,9 @@ class ChunkedEuclidean:
                 if not cm[j] > tau:
                     break
                 idx.append(int(cand[j]))
-                batch.append(raw[j])
-                self._rows[int(cand[j])] = raw[j]
+                row = raw[j].copy()  # a view would keep all of ``raw`` alive
+                batch.append(row)
+                self._rows[int(cand[j])] = row
                 dj = np.sqrt(np.maximum(sqC - 2.0 * (C32 @ C32[j]) + sqC[j], 0.0))
                 np.minimum(cm, dj, out=cm)
                 alive = cm > tau
