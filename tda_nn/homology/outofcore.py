@@ -109,10 +109,18 @@ def exact_cells(X: np.ndarray, sq: np.ndarray, shift: np.ndarray, landmarks: np.
     return cover, cell
 
 
-def _sqdist32(A32: np.ndarray, sqA: np.ndarray, B32: np.ndarray, sqB: np.ndarray) -> np.ndarray:
-    """float32 distances ``(len(A), len(B))`` from the centred float32 rows and their sq. norms."""
-    d2 = sqA[:, None] - 2.0 * (A32 @ B32.T) + sqB[None, :]
-    return np.sqrt(np.maximum(d2, 0.0))
+def _nearest32(A32: np.ndarray, sqA: np.ndarray, B32: np.ndarray, sqB: np.ndarray) -> np.ndarray:
+    """float32 distance of each row of ``A`` to its nearest row of ``B``, shape ``(len(A),)``.
+
+    From the centred float32 rows and their squared norms, as the in-memory path computes
+    ``|a|^2 - 2 a.b + |b|^2`` (the same operations, in place); the square root of the smallest
+    value is the smallest distance bit for bit (``sqrt`` is monotone and correctly rounded).
+    """
+    d2 = A32 @ B32.T
+    d2 *= -2.0
+    d2 += sqA[:, None]
+    d2 += sqB[None, :]
+    return np.sqrt(np.maximum(d2.min(axis=1), 0.0))
 
 
 def block_update(
@@ -138,6 +146,9 @@ def block_update(
         (float64, and float32 of :func:`centred32`) and the positions in the block of landmark
         rows (for the exact distances).
 
+    ``owner`` is returned as given: the greedy choice needs only ``mind``, and the last pass
+    computes the exact cells.
+
     Returns
     -------
     dict with ``mind``, ``owner``, ``top`` (global indices of ``cap`` rows of largest ``mind``),
@@ -150,13 +161,7 @@ def block_update(
     E32 = centred32(X, shift)
     B32 = centred32(np.asarray(batch), shift)
     sqB = np.einsum("ij,ij->i", B32, B32)
-    d = _sqdist32(E32, sq32, B32, sqB)
-    best = d.min(axis=1)
-    closer = best < mind
-    mind = mind.copy()
-    owner = owner.copy()
-    owner[closer] = k0 + d.argmin(axis=1)[closer]
-    mind[closer] = best[closer]
+    mind = np.minimum(mind, _nearest32(E32, sq32, B32, sqB))
     out: dict[str, Any] = {"mind": mind, "owner": owner}
     # any rows of large mind will do: the caller reads the candidates it lacks
     keep = np.argpartition(-mind, cap - 1)[:cap] if 0 < cap < len(mind) else np.arange(
@@ -240,16 +245,21 @@ class ChunkedEuclidean:
         if n_cand >= self.n:
             chosen = np.arange(self.n)
             tau = -np.inf
-        else:
-            order = np.lexsort((np.arange(self.n), -mind))
-            chosen = np.sort(order[:n_cand])
-            tau = float(mind[order[n_cand]])
-        where = {int(i): r for i, r in zip(top, top_rows, strict=True)}
-        missing = np.array([i for i in chosen if int(i) not in where], dtype=np.int64)
-        if len(missing):
-            for i, r in zip(missing, self.cloud.rows(missing), strict=True):
-                where[int(i)] = r
-        rows = np.stack([where[int(i)] for i in chosen])
+        else:  # O(n): the values at ranks n_cand and n_cand + 1, then ties by index
+            part = np.partition(-mind, [n_cand - 1, n_cand])
+            last, tau = float(-part[n_cand - 1]), float(-part[n_cand])
+            above = np.flatnonzero(mind > last)
+            ties = np.flatnonzero(mind == last)[: n_cand - len(above)]
+            chosen = np.sort(np.concatenate([above, ties]))
+        rows = np.empty((len(chosen), top_rows.shape[1]), dtype=top_rows.dtype)
+        held = np.zeros(len(chosen), dtype=bool)
+        if len(top):
+            order = np.argsort(top, kind="stable")
+            pos = np.minimum(np.searchsorted(top[order], chosen), len(top) - 1)
+            held = top[order][pos] == chosen
+            rows[held] = top_rows[order[pos[held]]]
+        if not held.all():
+            rows[~held] = self.cloud.rows(chosen[~held])
         return chosen, rows, tau
 
     def maxmin(self, n_landmarks: int, random_state: Any = None) -> Subsample:

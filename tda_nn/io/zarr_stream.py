@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tda_nn.errors import InputError
-from tda_nn.io._zarr import ORDER_ATTR, _zarr, is_zarr
+from tda_nn.io._zarr import ORDER_ATTR, _zarr, array_creator, is_zarr
 
 #: rows per zarr chunk of an appended array (a 384-wide float32 layer: 6 MB per chunk)
 CHUNK_ROWS = 4096
@@ -54,7 +54,7 @@ class ZarrStreamWriter:
         rows = np.ascontiguousarray(rows)
         array = self._arrays.get(name)
         if array is None:
-            create = getattr(self._group, "create_array", None) or self._group.create_dataset
+            create = array_creator(self._group)
             array = create(name, shape=(0, *rows.shape[1:]), dtype=rows.dtype,
                            chunks=(self.chunk_rows, *rows.shape[1:]))
             self._arrays[name] = array
