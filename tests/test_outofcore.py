@@ -147,3 +147,41 @@ def test_persistence_job_reads_a_large_layer_by_blocks(tmp_path):
     with np.load(tmp_path / "out" / "diagrams.npz") as data:
         (diagram,) = [data[k] for k in data.files]
     assert np.array_equal(diagram, compute_persistence(X, random_state=small.random_state).diagram)
+
+
+def test_exact_cells_match_brute_force_far_from_the_origin():
+    """Cells by float64 argmin (ties to the earlier landmark) and exact cell radii, on a cloud
+    far from its centroid's scale with duplicated rows (exact ties)."""
+    from tda_nn.homology.metrics import owner_distances
+    from tda_nn.homology.outofcore import centred32, exact_cells
+
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(3000, 48)) + 500.0).astype(np.float32)
+    X[1500:1600] = X[:100]
+    shift = X.mean(axis=0, dtype=np.float64)
+    E = X.astype(np.float64) - shift
+    sq = np.einsum("ij,ij->i", E, E)
+    idx = np.r_[0, 1500, rng.choice(3000, 60, replace=False)]  # 1500 duplicates 0
+    L = E[idx]
+    cover, cell = exact_cells(X, sq, shift, L)
+    d = np.sqrt(((E[:, None, :] - L[None, :, :]) ** 2).sum(axis=2))
+    ref = d.argmin(axis=1)
+    assert np.array_equal(cell, ref) and not (cell == 1).any()  # the duplicate loses its tie
+    exact = owner_distances(E, L, ref)
+    for k in np.unique(ref):
+        assert cover[ref == k].max() == exact[ref == k].max()
+    assert np.all(cover <= exact.max())
+    assert centred32(X, shift).dtype == np.float32
+    assert np.array_equal(centred32(X, shift), (X.astype(np.float64) - shift).astype(np.float32))
+
+
+def test_candidates_break_ties_by_index():
+    """The candidates are the top points by (-mind, index), whatever the blocks returned."""
+    X = _circle(n=500, d=4)
+    space = ChunkedEuclidean(ChunkedCloud(ArrayRows(X), block_bytes=4 * 1024))
+    mind = np.zeros(500)
+    mind[[7, 300, 499]] = 5.0
+    mind[[3, 100, 200, 400]] = 2.0  # four-way tie for the last two places
+    chosen, rows, tau = space._candidates(mind, np.array([400, 7]), X[[400, 7]], 5)
+    assert chosen.tolist() == [3, 7, 100, 300, 499] and tau == 2.0
+    assert np.array_equal(rows, X[chosen])
