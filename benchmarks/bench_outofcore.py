@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/bench_outofcore.py --n 200000 --repeats 3 --in-memory --ripser
     python benchmarks/bench_outofcore.py --n 1000000 --repeats 3     # 3 GB on disk
+    python benchmarks/bench_outofcore.py --n 200000 --codec zstd --no-dask   # compressed chunks
 """
 
 from __future__ import annotations
