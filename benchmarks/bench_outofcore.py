@@ -47,7 +47,7 @@ def make_layer(path: Path, n: int, seed: int = 0, chunk: int = 8192, codec: str 
     """Write a noisy circle in ``D`` dimensions as a zarr array ``(n, D)``, block by block.
 
     ``codec``: ``"none"`` (raw chunks, what tda-nn's own writers store for float layers) or
-    ``"zstd"`` (zarr 3's default, which saves ~11% on such float noise and reads ~3x slower)."""
+    ``"zstd"`` (zarr 3's default, which saves ~11% on such float noise and is slower to read)."""
     import numpy as np
     import zarr
 

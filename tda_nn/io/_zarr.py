@@ -51,7 +51,7 @@ def array_creator(group: Any) -> Any:
     ``create_dataset``) that stores floating-point arrays as raw chunks.
 
     Activations are high-entropy floats: zstd (zarr 3's default) saves about a tenth of the bytes
-    and makes every read about three times slower (``benchmarks/bench_outofcore.py --codec``),
+    and makes an out-of-core selection about 1.6x slower (``bench_outofcore.py --codec``),
     and an out-of-core pass reads the whole layer; integers and labels keep the default codec.
     """
     create = getattr(group, "create_array", None)
