@@ -59,9 +59,8 @@ def block_norms(cloud: ChunkedCloud, shift: np.ndarray, block: tuple[int, int]
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Squared norms of the centred rows of one block: float64 (exact) and of the float32 rows
     the greedy choice compares (:func:`centred32`), each of shape ``(rows,)``."""
-    X = cloud.read(*block)
-    E = np.asarray(X, dtype=np.float64) - shift
-    E32 = centred32(X, shift)
+    E = np.asarray(cloud.read(*block), dtype=np.float64) - shift
+    E32 = E.astype(np.float32)  # = centred32 of the block
     return np.einsum("ij,ij->i", E, E), np.einsum("ij,ij->i", E32, E32)
 
 
@@ -126,8 +125,7 @@ def _nearest32(A32: np.ndarray, sqA: np.ndarray, B32: np.ndarray, sqB: np.ndarra
 def block_update(
     cloud: ChunkedCloud,
     shift: np.ndarray,
-    batch: np.ndarray,
-    k0: int,
+    batch: tuple[np.ndarray, np.ndarray],
     cap: int,
     landmarks: np.ndarray | None,
     task: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray],
@@ -136,33 +134,26 @@ def block_update(
 
     Parameters
     ----------
-    batch : ndarray of shape (b, n_features)
-        Raw rows of the landmarks chosen since the last pass (numbers ``k0 .. k0 + b - 1``).
+    batch : (ndarray of shape (b, n_features), ndarray of shape (b,))
+        The landmarks chosen since the last pass, centred in float32 (:func:`centred32`), and
+        their squared norms.
     landmarks : ndarray of shape (m, n_features) or None
-        Centred float64 rows of all landmarks, on the last pass only: then the exact distance of
-        every row to its nearest landmark is returned too.
-    task : (block, mind, owner, sq, sq32, landmark_positions)
-        The block's ``(start, stop)``, its ``mind`` (float64), ``owner`` (int64), squared norms
-        (float64, and float32 of :func:`centred32`) and the positions in the block of landmark
-        rows (for the exact distances).
-
-    ``owner`` is returned as given: the greedy choice needs only ``mind``, and the last pass
-    computes the exact cells.
+        Centred float64 rows of all landmarks, on the last pass only: then every row's nearest
+        landmark and the distance to it are returned too.
+    task : (block, mind, sq, sq32, landmark_positions)
+        The block's ``(start, stop)``, its ``mind`` (float64), squared norms (float64, and float32
+        of :func:`centred32`) and the positions in the block of landmark rows.
 
     Returns
     -------
-    dict with ``mind``, ``owner``, ``top`` (global indices of ``cap`` rows of largest ``mind``),
-    ``rows`` (their raw rows) and, on the last pass, ``cover`` and ``cell`` (distance to the
-    nearest landmark and its number, ties to the earlier one, see :func:`exact_cells`; landmark
-    rows: 0).
+    dict with ``mind``, ``top`` (global indices of ``cap`` rows of largest ``mind``), ``rows``
+    (their raw rows) and, on the last pass, ``cover`` and ``cell`` (distance to the nearest
+    landmark and its number, ties to the earlier one, see :func:`exact_cells`; landmark rows: 0).
     """
-    (start, stop), mind, owner, sq, sq32, own_rows = task
+    (start, stop), mind, sq, sq32, own_rows = task
     X = cloud.read(start, stop)
-    E32 = centred32(X, shift)
-    B32 = centred32(np.asarray(batch), shift)
-    sqB = np.einsum("ij,ij->i", B32, B32)
-    mind = np.minimum(mind, _nearest32(E32, sq32, B32, sqB))
-    out: dict[str, Any] = {"mind": mind, "owner": owner}
+    mind = np.minimum(mind, _nearest32(centred32(X, shift), sq32, *batch))
+    out: dict[str, Any] = {"mind": mind}
     # any rows of large mind will do: the caller reads the candidates it lacks
     keep = np.argpartition(-mind, cap - 1)[:cap] if 0 < cap < len(mind) else np.arange(
         len(mind) if cap else 0)
@@ -221,19 +212,25 @@ class ChunkedEuclidean:
         return 2.0 * covering_radius
 
     # passes
-    def _pass(self, mind, owner, batch_rows, k0, cap, landmarks=None, landmark_idx=()):
+    def _pass(self, mind, batch_rows, cap, landmarks=None, landmark_idx=(), owner=None):
+        """One full pass: apply ``batch_rows`` (raw rows) to ``mind``; on the last pass
+        (``landmarks`` given) ``mind`` gets the cover distances and ``owner`` the cells.
+        Returns the blocks' farthest rows: global indices and raw rows."""
         pos = np.asarray(landmark_idx, dtype=np.int64)
         tasks = []
         for start, stop in self.blocks:
             own = pos[(pos >= start) & (pos < stop)] - start
-            tasks.append(((start, stop), mind[start:stop], owner[start:stop],
-                          self.sq[start:stop], self.sq32[start:stop], own))
-        fn = functools.partial(block_update, self.cloud, self.shift, batch_rows, k0, cap,
-                               landmarks)
+            tasks.append(((start, stop), mind[start:stop], self.sq[start:stop],
+                          self.sq32[start:stop], own))
+        B32 = centred32(np.asarray(batch_rows), self.shift)
+        batch = (B32, np.einsum("ij,ij->i", B32, B32))
+        fn = functools.partial(block_update, self.cloud, self.shift, batch, cap, landmarks)
         tops, rows = [], []
         for (start, stop), part in zip(self.blocks, self.map(fn, tasks), strict=True):
-            mind[start:stop] = part["cover"] if landmarks is not None else part["mind"]
-            owner[start:stop] = part["cell"] if landmarks is not None else part["owner"]
+            if landmarks is None:
+                mind[start:stop] = part["mind"]
+            else:
+                mind[start:stop], owner[start:stop] = part["cover"], part["cell"]
             tops.append(part["top"])
             rows.append(part["rows"])
         self.stats.n_passes += 1
@@ -255,8 +252,9 @@ class ChunkedEuclidean:
         held = np.zeros(len(chosen), dtype=bool)
         if len(top):
             order = np.argsort(top, kind="stable")
-            pos = np.minimum(np.searchsorted(top[order], chosen), len(top) - 1)
-            held = top[order][pos] == chosen
+            ordered = top[order]
+            pos = np.minimum(np.searchsorted(ordered, chosen), len(top) - 1)
+            held = ordered[pos] == chosen
             rows[held] = top_rows[order[pos[held]]]
         if not held.all():
             rows[~held] = self.cloud.rows(chosen[~held])
@@ -283,16 +281,13 @@ class ChunkedEuclidean:
         self.stats.n_candidates = n_cand
         cap = lambda rows: int(min(rows, np.ceil(1.5 * n_cand * rows / n) + 16))  # noqa: E731
         mind = np.full(n, np.inf)
-        owner = np.zeros(n, dtype=np.int64)
         idx = [first]
         batch = [self.cloud.rows(np.array([first]))[0]]
         self._rows[first] = batch[0]
         batches = []
         while len(idx) < m:
-            top, top_rows = self._pass(
-                mind, owner, np.stack(batch), len(idx) - len(batch),
-                cap(max(b[1] - b[0] for b in self.blocks)),
-            )
+            top, top_rows = self._pass(mind, np.stack(batch),
+                                       cap(max(b[1] - b[0] for b in self.blocks)))
             batches.append(len(batch))
             cand, raw, tau = self._candidates(mind, top, top_rows, n_cand)
             C32 = centred32(raw, self.shift)
@@ -317,7 +312,8 @@ class ChunkedEuclidean:
             if not batch:  # cannot happen: the best candidate is the global farthest point
                 raise RuntimeError("out-of-core maxmin made no progress")
         landmarks = self.exact_rows(np.array(idx))
-        self._pass(mind, owner, np.stack(batch), len(idx) - len(batch), 0, landmarks, idx)
+        owner = np.zeros(n, dtype=np.int64)
+        self._pass(mind, np.stack(batch), 0, landmarks, idx, owner)
         batches.append(len(batch))
         self.stats.batches = tuple(batches)
         index = np.asarray(idx, dtype=np.int64)
@@ -333,5 +329,5 @@ class ChunkedEuclidean:
         landmarks = self.exact_rows(idx)
         mind = np.zeros(n)
         owner = np.zeros(n, dtype=np.int64)
-        self._pass(mind, owner, landmarks[:1] + self.shift, 0, 0, landmarks, idx)
+        self._pass(mind, landmarks[:1] + self.shift, 0, landmarks, idx, owner)
         return Subsample(idx, float(mind.max()), "random")

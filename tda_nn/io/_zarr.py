@@ -50,18 +50,17 @@ def array_creator(group: Any) -> Any:
     """``create(name, **kwargs)`` of ``group`` (zarr 3 ``create_array``, zarr 2
     ``create_dataset``) that stores floating-point arrays as raw chunks.
 
-    Activations are high-entropy floats: zstd (zarr 3's default) saves about a tenth of the bytes
-    and makes an out-of-core selection about 1.6x slower (``bench_outofcore.py --codec``),
-    and an out-of-core pass reads the whole layer; integers and labels keep the default codec.
+    An out-of-core pass reads the whole layer, and activations are high-entropy floats: zstd
+    (zarr 3's default) saves about a tenth of the bytes and makes an out-of-core selection about
+    1.6x slower (``bench_outofcore.py --codec``). Integers and labels keep the default codec.
     """
     create = getattr(group, "create_array", None)
-    key, raw = ("compressors", None) if create is not None else ("compressor", None)
+    no_codec = "compressors" if create is not None else "compressor"
     create = create or group.create_dataset
 
     def make(name: str, *, dtype: Any = None, data: Any = None, **kwargs: Any) -> Any:
-        kind = np.dtype(dtype if dtype is not None else np.asarray(data).dtype).kind
-        if kind == "f":
-            kwargs[key] = raw
+        if np.dtype(dtype if dtype is not None else np.asarray(data).dtype).kind == "f":
+            kwargs[no_codec] = None
         if data is not None:
             kwargs["data"] = data
         if dtype is not None:
