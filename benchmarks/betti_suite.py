@@ -416,11 +416,14 @@ def _duplicate_cases() -> None:
 
     def dup(base: Callable[[np.random.Generator], np.ndarray], n: int, jitter: float,
             low: int = 2, high: int = 10) -> Callable[[np.random.Generator], np.ndarray]:
-        """``n`` points: ``base`` repeated ``low..high`` times with jitter, cut or topped up to n."""
+        """``n`` points: one sample of ``base`` repeated ``low..high`` times with jitter, cut or
+        topped up to n with more jittered copies of the *same* sample (a second call of ``base``
+        would add a second shape: another rotation of a figure eight, another embedding)."""
         def make(rng: np.random.Generator) -> np.ndarray:
-            X, _ = add_duplicates(base(rng), jitter, rng, low, high)
+            B = base(rng)
+            X, _ = add_duplicates(B, jitter, rng, low, high)
             while len(X) < n:
-                more, _ = add_duplicates(base(rng), jitter, rng, low, high)
+                more, _ = add_duplicates(B, jitter, rng, low, high)
                 X = np.vstack([X, more])
             return X[rng.permutation(len(X))[:n]]
         return make
@@ -447,13 +450,16 @@ def _duplicate_cases() -> None:
          dup(lambda rng: rng.standard_normal((300, 64)), 1800, 1e-3), jitter=1e-3)
 
     def collapse(base: Callable[[np.random.Generator], np.ndarray], at_center: bool):
-        """30 % of the points replaced by one point (jitter 1e-3): a point of the shape, or its
-        center (all units dead: then it is a component of its own)."""
+        """30 % of the points, chosen at random, replaced by one point (jitter 1e-3): a point of
+        the shape, or its center (all units dead: then it is a component of its own). Random
+        rows, not the last ones: a figure eight's points come in curve order, and its last 30 %
+        would be an arc, cut out of the shape."""
         def make(rng: np.random.Generator) -> np.ndarray:
             X = base(rng)
             k = int(round(0.3 * len(X)))
-            p = np.zeros(X.shape[1]) if at_center else X[0]
-            X[-k:] = p + 1e-3 / np.sqrt(X.shape[1]) * rng.standard_normal((k, X.shape[1]))
+            p = np.zeros(X.shape[1]) if at_center else X[0].copy()
+            rows = 1 + rng.choice(len(X) - 1, size=k, replace=False)
+            X[rows] = p + 1e-3 / np.sqrt(X.shape[1]) * rng.standard_normal((k, X.shape[1]))
             return X
         return make
 

@@ -161,9 +161,35 @@ def test_duplicate_cases_hold_near_duplicates():
 
 
 def test_collapse_cases_put_30_percent_on_one_point():
-    for name in ("duplicates/circle-30pct-on-one-point-n1000",
-                 "duplicates/circle-30pct-at-center-n1000"):
+    for name, at_center in (("duplicates/circle-30pct-on-one-point-n1000", False),
+                            ("duplicates/circle-30pct-at-center-n1000", True)):
         X = betti_suite.case_by_name(name).make(0)
-        centre = X[-1]
+        centre = np.zeros(2) if at_center else X[0]
         near = np.linalg.norm(X - centre, axis=1) < 1e-2
-        assert near.sum() == pytest.approx(300, abs=5)
+        assert near.sum() == pytest.approx(300 + (not at_center), abs=5)
+
+
+def test_collapse_keeps_the_whole_figure_eight():
+    """The collapsed rows are random: the rest still runs along the whole curve (the points of
+    ``infty_sign`` come in curve order, so collapsing the last 30 % would cut out an arc)."""
+    X = betti_suite.case_by_name("duplicates/figure-eight-w64-30pct-on-one-point-n1500").make(0)
+    centre = X[0]
+    rest = X[np.linalg.norm(X - centre, axis=1) > 1e-2]
+    assert len(rest) == pytest.approx(1050, abs=5)
+    # both loops are still there (ripser, 300 greedy landmarks): no arc was cut out
+    from ripser import ripser
+
+    h1 = ripser(rest, maxdim=1, n_perm=300)["dgms"][1]
+    assert np.count_nonzero(h1[:, 1] - h1[:, 0] > 0.3) == 2
+
+
+def test_duplicated_figure_eight_is_one_figure_eight():
+    """Topping up to n repeats the same sample: one figure eight of 60 points, not two rotated."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    case = betti_suite.case_by_name("duplicates/figure-eight-small-jitter1e-4-n280")
+    for seed in (0, 201):
+        X = case.make(seed)
+        # copies of one base point lie within a few 1e-4 of each other, base points ~0.1 apart
+        labels = fcluster(linkage(X, "single"), 2e-3, criterion="distance")
+        assert len(np.unique(labels)) <= 60, seed
