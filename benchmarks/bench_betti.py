@@ -75,7 +75,7 @@ def decide(cloud: np.ndarray, maxdim: int, method: str, random_state, *, result=
 
         params = TopologyParams(homology_dimensions=tuple(range(maxdim + 1)),
                                 random_state=random_state)
-        decisions = auto_decisions(res, params)
+        decisions = auto_decisions(res, params, cloud=cloud, random_state=random_state)
     elif method in ("auto", "test", "rule"):  # on the result: pieces from the merge tree
         decisions = decide_betti(res, method="significant" if method == "rule" else method)
     if method in ("table", "auto", "test", "rule"):

@@ -31,29 +31,43 @@ def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
     return compute_persistence(cloud, **params.persistence_kwargs(random_state))
 
 
-def auto_decisions(result, params: TopologyParams, power: float = 1.0) -> list:
+def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=None,
+                   random_state=None) -> list:
     """The decisions behind ``betti.csv``: :func:`~tda_nn.features.decision.decide_betti`
-    (``method="auto"``) with the job's level and correction.
+    (``method="auto"``) with the job's level and correction; given the in-memory ``cloud`` the
+    result was computed from (with ``random_state``), a cloud of two or more pieces has them
+    measured apart (:func:`~tda_nn.analysis.pieces.refine_by_pieces`).
 
     A second look was tried (twice the landmarks where the test and the rule disagree on H1) and
     scored worse on the calibration split of ``benchmarks/betti_suite.py`` (185 vs 190 of 224
     right with ``bench_betti.py`` while that code existed; it was removed, so the figure cannot
     be rerun from this tree), so the decision is taken on the first diagram.
     """
+    from tda_nn.analysis.pieces import refine_by_pieces
     from tda_nn.features.decision import decide_betti
 
-    return decide_betti(result, method="auto", alpha=params.alpha,
-                        correction=params.correction, distance_power=power)
+    decisions = decide_betti(result, method="auto", alpha=params.alpha,
+                             correction=params.correction, distance_power=power)
+    if cloud is None or not isinstance(cloud, np.ndarray):
+        return decisions
+
+    def measure(rows: np.ndarray) -> list:
+        return auto_decisions(_persistence(cloud[rows], params, random_state), params, power)
+
+    return refine_by_pieces(cloud, result, decisions, measure, params.metric,
+                            dict(params.metric_params) or None)
 
 
-def _answers(result, params: TopologyParams, power: float) -> tuple[np.ndarray, list]:
-    """(betti per dimension by ``params.betti_method``, the ``auto`` decisions or [] without H0)."""
+def _answers(result, params: TopologyParams, power: float, cloud=None, random_state=None
+             ) -> tuple[np.ndarray, list]:
+    """(betti per dimension by ``params.betti_method``, the ``auto`` decisions or [] without H0);
+    ``cloud`` (in memory) and ``random_state``: those of ``result``, to measure pieces apart."""
     from tda_nn.features.betti import betti_numbers
 
     dims = list(params.homology_dimensions)
     decisions = []
     if 0 in dims:
-        decisions = auto_decisions(result, params, power)
+        decisions = auto_decisions(result, params, power, cloud, random_state)
     if params.betti_method in ("auto", "test") and decisions:
         if params.betti_method == "auto":
             betti = np.array([d.betti for d in decisions])
@@ -88,11 +102,11 @@ def measure_cloud(
     dims = list(params.homology_dimensions)
     # cosine diagrams are in squared-chordal units: the significance rule needs distance_power=2
     power = 2 if params.metric == "cosine" else 1
-    betti, decisions = _answers(result, params, power)
+    betti, decisions = _answers(result, params, power, whole, params.random_state)
     seed_min = seed_max = np.full(len(dims), np.nan)
     if params.stability_seeds > 0 and result.subsample == "maxmin":
         runs = [betti] + [
-            _answers(_persistence(whole, params, 1000 + s), params, power)[0]
+            _answers(_persistence(whole, params, 1000 + s), params, power, whole, 1000 + s)[0]
             for s in range(int(params.stability_seeds))
         ]
         seed_min, seed_max = np.min(runs, axis=0), np.max(runs, axis=0)
@@ -138,6 +152,8 @@ def measure_cloud(
                 "betti_significant": dec.betti_significant if dec else -1,
                 "betti_auto": dec.betti if dec else -1,
                 "betti_certain": dec.betti_certain if dec else 0,
+                "betti_whole": dec.betti_whole if dec else -1,
+                "n_pieces_apart": dec.n_pieces_apart if dec else 0,
                 "alpha": float(params.alpha),
                 "n_bars_tested": dec.n_bars_tested if dec else 0,
                 "p_threshold": dec.p_threshold if dec else math.nan,

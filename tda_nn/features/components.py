@@ -52,12 +52,15 @@ class Components:
         rule when it is read from the merge tree.
     min_mass : float
         Smallest mass of a counted piece.
+    labels : ndarray of shape (m,)
+        Piece of each point used, ``0 .. beta0 - 1`` (pieces in order of their first point).
     """
 
     beta0: int
     gaps: np.ndarray
     resolution: float
     min_mass: float
+    labels: np.ndarray | None = None
 
 
 def default_min_mass(n_points: int) -> int:
@@ -157,14 +160,15 @@ def count_components(
             i = parent[i]
         return i
 
-    gaps = []
-    for i, j, h in mst:
+    gaps, gap_edges = [], []
+    for e, (i, j, h) in enumerate(mst):
         a, b = root(int(i)), root(int(j))
         big_a, big_b = mass[a] >= small, mass[b] >= small
         local = max(scale[a], scale[b])
         if big_a and big_b:
             if not np.isfinite(h) or (h >= jump * local and h > floor):
                 gaps.append(h)
+                gap_edges.append(e)
                 new_scale = local
             elif max(mass[a], mass[b]) >= HEAVY_RATIO * min(mass[a], mass[b]):
                 new_scale = scale[a] if mass[a] >= mass[b] else scale[b]  # light piece absorbed
@@ -179,6 +183,28 @@ def count_components(
         scale[a] = new_scale
     top = root(0)
     resolution = float(scale[top]) if m > 1 else 0.0
-    gaps = [g for g in gaps if not np.isfinite(g) or g >= jump * resolution]
-    gaps_arr = np.sort(np.asarray(gaps, dtype=np.float64))[::-1]
-    return Components(1 + len(gaps), gaps_arr, resolution, float(small))
+    kept = [(g, e) for g, e in zip(gaps, gap_edges, strict=True)
+            if not np.isfinite(g) or g >= jump * resolution]
+    gaps_arr = np.sort(np.asarray([g for g, _ in kept], dtype=np.float64))[::-1]
+    labels = _piece_labels(mst, {e for _, e in kept})
+    return Components(1 + len(kept), gaps_arr, resolution, float(small), labels)
+
+
+def _piece_labels(mst: np.ndarray, cut: set[int]) -> np.ndarray:
+    """Piece of each point when the tree edges in ``cut`` are removed, numbered 0, 1, ... in
+    order of each piece's first point."""
+    m = len(mst) + 1
+    parent = np.arange(m)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for e, (i, j, _) in enumerate(mst):
+        if e not in cut:
+            a, b = root(int(i)), root(int(j))
+            parent[max(a, b)] = min(a, b)
+    roots = np.array([root(i) for i in range(m)])
+    return np.unique(roots, return_inverse=True)[1].astype(np.int64)

@@ -81,6 +81,11 @@ class DimDecision:
         ``"confident"`` or ``"unsure"``.
     reasons : list of str
         Why unsure (empty when confident).
+    betti_whole : int
+        The answer on the whole cloud when its pieces were measured apart
+        (:mod:`tda_nn.analysis.pieces`); -1 when they were not.
+    n_pieces_apart : int
+        Pieces measured apart (0: the whole cloud was measured once).
     """
 
     dim: int
@@ -97,6 +102,8 @@ class DimDecision:
     betti_certain: int = 0
     confidence: str = "confident"
     reasons: list[str] = field(default_factory=list)
+    betti_whole: int = -1
+    n_pieces_apart: int = 0
 
     def mark_unsure(self, reason: str) -> None:
         """Record a reason for doubt."""
