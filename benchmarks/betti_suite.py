@@ -16,7 +16,10 @@ array. ``build(split)`` returns ``(case, seed, cloud)`` for every case and every
 - ``"validation"``: seeds ``VALIDATION_SEEDS = (100, 101, 102)``,
 - ``"holdout"``: seeds ``HOLDOUT_SEEDS = (200, 201, 202)``: a second validation split, added when
   the validation split had been looked at while the decision was still being designed, so that
-  one set of clouds stays unseen until the design is frozen.
+  one set of clouds stays unseen until the design is frozen;
+- ``"test"``: seeds ``TEST_SEEDS = (300, 301, 302)``: added when the holdout split had been scored
+  and its failures studied (2026-12-03), for the next design change to be scored on clouds no
+  one has looked at.
 
 The two splits are disjoint by construction: every random draw of ``make(seed)`` comes from
 ``numpy.random.default_rng([seed, crc32(case.name)])`` (tadasets' own ``seed=`` arguments and the
@@ -57,6 +60,7 @@ __all__ = [
     "CATEGORIES",
     "VALIDATION_SEEDS",
     "HOLDOUT_SEEDS",
+    "TEST_SEEDS",
     "Case",
     "add_duplicates",
     "add_outliers",
@@ -71,6 +75,7 @@ __all__ = [
 CALIBRATION_SEEDS = (0, 1)
 VALIDATION_SEEDS = (100, 101, 102)
 HOLDOUT_SEEDS = (200, 201, 202)
+TEST_SEEDS = (300, 301, 302)
 CATEGORIES = (
     "blob", "manifold", "ambient", "outliers", "duplicates", "density", "anisotropy",
     "two_scales", "wide_noisy",
@@ -626,14 +631,18 @@ del _fn
 
 # ----------------------------------------------------------------------------- splits
 def split_seeds(split: str) -> tuple[int, ...]:
-    """Seeds of ``"calibration"`` (0, 1) or ``"validation"`` (100, 101, 102)."""
+    """Seeds of ``"calibration"`` (0, 1), ``"validation"`` (100-102), ``"holdout"`` (200-202) or
+    ``"test"`` (300-302)."""
     if split == "calibration":
         return CALIBRATION_SEEDS
     if split == "validation":
         return VALIDATION_SEEDS
     if split == "holdout":
         return HOLDOUT_SEEDS
-    raise ValueError(f"split must be 'calibration', 'validation' or 'holdout', got {split!r}")
+    if split == "test":
+        return TEST_SEEDS
+    raise ValueError(
+        f"split must be 'calibration', 'validation', 'holdout' or 'test', got {split!r}")
 
 
 def case_by_name(name: str) -> Case:

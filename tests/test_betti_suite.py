@@ -19,10 +19,14 @@ CASES = betti_suite.CASES
 def test_splits_are_disjoint_and_fixed():
     cal = betti_suite.split_seeds("calibration")
     val = betti_suite.split_seeds("validation")
+    hold = betti_suite.split_seeds("holdout")
+    test = betti_suite.split_seeds("test")
     assert cal == (0, 1) and val == (100, 101, 102)
-    assert not set(cal) & set(val)
+    assert hold == (200, 201, 202) and test == (300, 301, 302)
+    splits = [set(cal), set(val), set(hold), set(test)]
+    assert sum(len(s) for s in splits) == len(set().union(*splits))
     with pytest.raises(ValueError):
-        betti_suite.split_seeds("test")
+        betti_suite.split_seeds("final")
 
 
 def test_cases_are_well_formed():
