@@ -23,6 +23,7 @@ Usage::
     python benchmarks/bench_betti.py --split validation      # table auto test rule significant
     python benchmarks/bench_betti.py --split calibration --quick     # first seed, no stability
     python benchmarks/bench_betti.py --split both --jobs 4 --out /tmp/betti.txt
+    python benchmarks/bench_betti.py --split calibration --n-landmarks 600 --seeds-stability 0
 """
 
 from __future__ import annotations
@@ -49,12 +50,19 @@ import betti_suite  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- the hook
+def _n_landmarks() -> dict:
+    """``{"n_landmarks": m}`` when ``--n-landmarks`` was given (read from the environment, which
+    the worker processes inherit), else ``{}`` (tda-nn's default)."""
+    m = os.environ.get("BENCH_BETTI_N_LANDMARKS")
+    return {"n_landmarks": int(m)} if m else {}
+
+
 def persistence(cloud: np.ndarray, maxdim: int, random_state):
     """The diagram every method reads (tda-nn's default persistence)."""
     from tda_nn.homology import compute_persistence
 
     return compute_persistence(
-        cloud, homology_dimensions=range(maxdim + 1), random_state=random_state
+        cloud, homology_dimensions=range(maxdim + 1), random_state=random_state, **_n_landmarks()
     )
 
 
@@ -74,7 +82,7 @@ def decide(cloud: np.ndarray, maxdim: int, method: str, random_state, *, result=
         from tda_nn.analysis.units import TopologyParams
 
         params = TopologyParams(homology_dimensions=tuple(range(maxdim + 1)),
-                                random_state=random_state)
+                                random_state=random_state, **_n_landmarks())
         decisions = auto_decisions(res, params, cloud=cloud, random_state=random_state)
     elif method in ("auto", "test", "rule"):  # on the result: pieces from the merge tree
         decisions = decide_betti(res, method="significant" if method == "rule" else method)
@@ -191,7 +199,8 @@ def _header(args, methods, n_clouds) -> list[str]:
         source,
         f"split: {args.split}; methods: {' '.join(methods)}; clouds: {n_clouds}; "
         f"stability seeds: None" + "".join(f", {k}" for k in range(args.seeds_stability))
-        + f"; jobs: {args.jobs}" + ("; --quick (first seed of each split)" if args.quick else ""),
+        + f"; jobs: {args.jobs}" + ("; --quick (first seed of each split)" if args.quick else "")
+        + (f"; n_landmarks: {args.n_landmarks}" if args.n_landmarks is not None else ""),
         "answer: random_state=None (the default); ok = every scored dim right; - = not scored; "
         "cpu = CPU seconds of the persistence and all methods (stability runs not included)",
     ]
@@ -319,12 +328,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="results file (default benchmarks/results/bench_betti_<split>.txt)")
     p.add_argument("--quick", action="store_true", help="first seed of each split only")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--n-landmarks", type=int, default=None, metavar="M",
+                   help="landmarks of every diagram (default: tda-nn's, 300)")
     p.add_argument("--cases", nargs="+", default=None,
                    help="only cases whose name contains one of these strings")
     args = p.parse_args(argv)
     if args.seeds_stability is None:
         args.seeds_stability = 0 if args.quick else 3
     methods = tuple(args.methods)
+    if args.n_landmarks is not None:
+        os.environ["BENCH_BETTI_N_LANDMARKS"] = str(args.n_landmarks)
     splits = ("calibration", "validation") if args.split == "both" else (args.split,)
     tasks = []
     for split in splits:
