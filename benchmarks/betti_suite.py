@@ -21,14 +21,16 @@ array. ``build(split)`` returns ``(case, seed, cloud)`` for every case and every
   and its failures studied (2026-12-03), for the next design change to be scored on clouds no
   one has looked at.
 
-The two splits are disjoint by construction: every random draw of ``make(seed)`` comes from
+The splits are disjoint by construction: every random draw of ``make(seed)`` comes from
 ``numpy.random.default_rng([seed, crc32(case.name)])`` (tadasets' own ``seed=`` arguments and the
 NumPy global state that ``tadasets.embed`` and ``gudhi...points.torus`` read are seeded from it),
-so the clouds of a case are functions of a seed, and no seed is in both splits. GUDHI's compiled
+so the clouds of a case are functions of a seed, and no seed is in two splits. GUDHI's compiled
 generators (``sphere``, ``ctorus``) draw from CGAL's default generator, which cannot be seeded from
-Python but starts from the same state in every new process: they are run in a fresh interpreter that
-first discards a number of draws taken from that same per-case generator (1 to 1,009 calls of
-64 points), so they too are functions of ``(name, seed)`` (for one GUDHI version).
+Python and, with GUDHI 3.13, does not start from one state in every process either (it was once
+run in a fresh interpreter after a seeded number of draws; the clouds changed from run to run).
+Their clouds for every seed of the four splits were therefore drawn once (by that same
+procedure) and are read from ``data/betti_suite_gudhi.npz`` (``GUDHI_CLOUDS``); a new seed
+needs ``python benchmarks/betti_suite.py --make-gudhi-clouds`` (which draws all of them anew).
 
 Truths are tuples ``(beta_0, beta_1, beta_2)`` of the underlying space, with Z/2 coefficients
 (tda-nn's default ``coeff=2``: the Klein bottle is ``(1, 2, 1)``, RP^2 is ``(1, 1, 1)``); ``None``
@@ -49,6 +51,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import tadasets
@@ -149,7 +152,11 @@ sys.stdout.buffer.write(np.ascontiguousarray(gen(n, dim), dtype="<f8").tobytes()
 
 @lru_cache(maxsize=64)
 def _gudhi_compiled(fn: str, n: int, dim: int, skip: int) -> np.ndarray:
-    """``gudhi.datasets.generators.points.<fn>(n, dim)`` in a fresh process after ``skip`` draws."""
+    """``gudhi.datasets.generators.points.<fn>(n, dim)`` in a fresh process after ``skip`` draws.
+
+    Not reproducible across processes with GUDHI 3.13 (CGAL's default generator no longer starts
+    from one state), so the suite reads these clouds from :data:`GUDHI_CLOUDS` instead; this is
+    how that file was made (``python benchmarks/betti_suite.py --make-gudhi-clouds``)."""
     out = subprocess.run(
         [sys.executable, "-c", _GUDHI_SNIPPET, fn, str(n), str(dim), str(skip)],
         check=True, capture_output=True,
@@ -159,12 +166,31 @@ def _gudhi_compiled(fn: str, n: int, dim: int, skip: int) -> np.ndarray:
     return X
 
 
+#: the clouds of GUDHI's compiled generators the suite uses, drawn once and kept: the key
+#: ``"<fn>-<n>-<dim>-<skip>"``, the skip drawn from the case's generator as before
+GUDHI_CLOUDS = Path(__file__).resolve().parents[1] / "data" / "betti_suite_gudhi.npz"
+_MAKING: dict[str, np.ndarray] | None = None  # filled by --make-gudhi-clouds
+
+
+@lru_cache(maxsize=1)
+def _stored_gudhi() -> dict[str, np.ndarray]:
+    with np.load(GUDHI_CLOUDS) as f:
+        return {k: f[k] for k in f.files}
+
+
 def _gudhi(fn: str, n: int, dim: int, rng: np.random.Generator) -> np.ndarray:
-    """GUDHI's compiled ``sphere``/``ctorus``, reproducibly: the draws skipped come from ``rng``."""
-    return np.array(_gudhi_compiled(fn, n, dim, 1 + int(rng.integers(1009))))
+    """GUDHI's compiled ``sphere``/``ctorus``, reproducibly: read from :data:`GUDHI_CLOUDS`."""
+    key = f"{fn}-{n}-{dim}-{1 + int(rng.integers(1009))}"
+    if _MAKING is not None:
+        _MAKING.setdefault(key, np.array(_gudhi_compiled(fn, n, dim, int(key.rsplit("-", 1)[1]))))
+        return np.array(_MAKING[key])
+    stored = _stored_gudhi()
+    if key not in stored:
+        raise KeyError(f"{GUDHI_CLOUDS}: no stored GUDHI cloud {key!r} (a new seed?): run "
+                       "python benchmarks/betti_suite.py --make-gudhi-clouds")
+    return np.array(stored[key])
 
 
-# ----------------------------------------------------------------------------- building blocks
 def _embed(X: np.ndarray, width: int, rng: np.random.Generator) -> np.ndarray:
     """Isometric embedding of ``X`` into ``width`` dimensions by a random orthonormal frame."""
     Q, _ = np.linalg.qr(rng.standard_normal((width, X.shape[1])))
@@ -657,3 +683,25 @@ def build(split: str) -> list[tuple[Case, int, np.ndarray]]:
     iterate ``CASES`` x ``split_seeds(split)`` with ``case.make(seed)`` to hold one at a time)."""
     seeds = split_seeds(split)
     return [(case, seed, case.make(seed)) for case in CASES for seed in seeds]
+
+
+def _make_gudhi_clouds() -> None:
+    """Draw every GUDHI compiled-generator cloud of every split and write :data:`GUDHI_CLOUDS`."""
+    global _MAKING
+    _MAKING = {}
+    try:
+        for split in ("calibration", "validation", "holdout", "test"):
+            for case in CASES:  # only the cases built with _gudhi store anything
+                for seed in split_seeds(split):
+                    case.make(seed)
+        np.savez_compressed(GUDHI_CLOUDS, **_MAKING)
+        print(f"wrote {len(_MAKING)} clouds to {GUDHI_CLOUDS}")
+    finally:
+        _MAKING = None
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--make-gudhi-clouds"]:
+        _make_gudhi_clouds()
+    else:
+        print("usage: python benchmarks/betti_suite.py --make-gudhi-clouds")

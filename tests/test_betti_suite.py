@@ -197,3 +197,21 @@ def test_duplicated_figure_eight_is_one_figure_eight():
         # copies of one base point lie within a few 1e-4 of each other, base points ~0.1 apart
         labels = fcluster(linkage(X, "single"), 2e-3, criterion="distance")
         assert len(np.unique(labels)) <= 60, seed
+
+
+def test_gudhi_clouds_are_the_same_in_every_process():
+    """GUDHI's compiled generators cannot be seeded: their clouds are stored, so a fresh
+    interpreter builds the same cloud."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import betti_suite; "
+            "print(betti_suite.case_by_name('manifold/gudhi-sphere-n800').make(300).tobytes().hex()"
+            "[:4000])")
+    here = str(Path(betti_suite.__file__).resolve().parent)
+    runs = {subprocess.run([sys.executable, "-c", code, here], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(runs) == 1
+    with pytest.raises(KeyError, match="make-gudhi-clouds"):
+        betti_suite._gudhi("sphere", 800, 3, np.random.default_rng([999_999, 1]))
