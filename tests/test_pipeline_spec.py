@@ -50,6 +50,9 @@ def test_missing_sections_and_conflicts():
     with pytest.raises(InputError, match="betti_scale: required"):
         validate_spec({"data": {"name": "d1"}, "model": {"type": "mlp"},
                        "topology": {"betti_method": "scale"}})
+    with pytest.raises(InputError, match="topology.outlier_ratio: must be 0 .off. or a number > 1"):
+        validate_spec({"data": {"name": "d1"}, "model": {"type": "mlp"},
+                       "topology": {"outlier_ratio": 0.5}})
     with pytest.raises(InputError, match="true/false, got a boolean|expected an integer, got a boolean"):
         validate_spec({"data": {"name": "d1"}, "model": {"type": "mlp"}, "training": {"epochs": True}})
 

@@ -141,7 +141,10 @@ def test_betti_csv_reports_both_methods_stability_confidence_and_coeff(tmp_path)
     assert table.loc[1, "betti_seed_min"] == table.loc[1, "betti_seed_max"] == 1
     assert set(table["confidence"]) <= {"confident", "unsure"}
     assert (table["betti_certain"] <= table["betti"]).all()
+    assert (table["n_trimmed"] >= 0).all() and (table["outlier_ratio"] == 2.0).all()
     assert main(["persistence", str(path), "--out", str(tmp_path / "bad"), "--coeff", "4"]) == 2
+    assert main(["persistence", str(path), "--out", str(tmp_path / "bad"),
+                 "--outlier-ratio", "0.5"]) == 2
 
 
 def test_a_loop_of_large_ratio_counts_beside_many_noise_bars():

@@ -32,11 +32,15 @@ def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
 
 
 def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=None,
-                   random_state=None) -> list:
+                   random_state=None, outliers=None) -> list:
     """The decisions behind ``betti.csv``: :func:`~tda_nn.features.decision.decide_betti`
     (``method="auto"``) with the job's level and correction; given the in-memory ``cloud`` the
     result was computed from (with ``random_state``), a cloud of two or more pieces has them
-    measured apart (:func:`~tda_nn.analysis.pieces.refine_by_pieces`).
+    measured apart (:func:`~tda_nn.analysis.pieces.refine_by_pieces`) and a cloud with outlying
+    points is measured again without them
+    (:func:`~tda_nn.analysis.trimming.refine_by_trimming`, ``params.outlier_ratio``);
+    ``outliers``: the cloud's :func:`~tda_nn.analysis.trimming.find_outliers` when already
+    found (they depend on the cloud only, not on the landmarks).
 
     A second look was tried (twice the landmarks where the test and the rule disagree on H1) and
     scored worse on the calibration split of ``benchmarks/betti_suite.py`` (185 vs 190 of 224
@@ -44,6 +48,7 @@ def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=Non
     be rerun from this tree), so the decision is taken on the first diagram.
     """
     from tda_nn.analysis.pieces import refine_by_pieces
+    from tda_nn.analysis.trimming import NO_OUTLIERS, find_outliers, refine_by_trimming
     from tda_nn.features.decision import decide_betti
 
     decisions = decide_betti(result, method="auto", alpha=params.alpha,
@@ -54,20 +59,30 @@ def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=Non
     def measure(rows: np.ndarray) -> list:
         return auto_decisions(_persistence(cloud[rows], params, random_state), params, power)
 
-    return refine_by_pieces(cloud, result, decisions, measure, params.metric,
-                            dict(params.metric_params) or None)
+    decisions = refine_by_pieces(cloud, result, decisions, measure, params.metric,
+                                 dict(params.metric_params) or None)
+    if outliers is None:
+        outliers = find_outliers(cloud, params.outlier_ratio, params.metric, params.random_state)
+
+    def measure_trimmed(keep: np.ndarray) -> list:
+        part = cloud[keep]
+        return auto_decisions(_persistence(part, params, random_state), params, power, part,
+                              random_state, outliers=NO_OUTLIERS)
+
+    return refine_by_trimming(len(cloud), decisions, outliers, measure_trimmed)
 
 
-def _answers(result, params: TopologyParams, power: float, cloud=None, random_state=None
-             ) -> tuple[np.ndarray, list]:
+def _answers(result, params: TopologyParams, power: float, cloud=None, random_state=None,
+             outliers=None) -> tuple[np.ndarray, list]:
     """(betti per dimension by ``params.betti_method``, the ``auto`` decisions or [] without H0);
-    ``cloud`` (in memory) and ``random_state``: those of ``result``, to measure pieces apart."""
+    ``cloud`` (in memory) and ``random_state``: those of ``result``, to measure pieces apart and
+    trim outliers (``outliers``: as in :func:`auto_decisions`)."""
     from tda_nn.features.betti import betti_numbers
 
     dims = list(params.homology_dimensions)
     decisions = []
     if 0 in dims:
-        decisions = auto_decisions(result, params, power, cloud, random_state)
+        decisions = auto_decisions(result, params, power, cloud, random_state, outliers)
     if params.betti_method in ("auto", "test") and decisions:
         if params.betti_method == "auto":
             betti = np.array([d.betti for d in decisions])
@@ -86,6 +101,7 @@ def measure_cloud(
     cloud: np.ndarray, unit: Unit, params: TopologyParams
 ) -> tuple[list[dict[str, Any]], np.ndarray]:
     """Measure one cloud ``(n_points, n_features)``; return (rows, diagram ``(n_bars, 3)``)."""
+    from tda_nn.analysis.trimming import find_outliers
     from tda_nn.features.betti import resolution
     from tda_nn.features.summaries import persistence_entropy, total_persistence
     from tda_nn.homology.chunked import ChunkedCloud
@@ -102,11 +118,13 @@ def measure_cloud(
     dims = list(params.homology_dimensions)
     # cosine diagrams are in squared-chordal units: the significance rule needs distance_power=2
     power = 2 if params.metric == "cosine" else 1
-    betti, decisions = _answers(result, params, power, whole, params.random_state)
+    outliers = find_outliers(whole, params.outlier_ratio, params.metric, params.random_state)
+    betti, decisions = _answers(result, params, power, whole, params.random_state, outliers)
     seed_min = seed_max = np.full(len(dims), np.nan)
     if params.stability_seeds > 0 and result.subsample == "maxmin":
         runs = [betti] + [
-            _answers(_persistence(whole, params, 1000 + s), params, power, whole, 1000 + s)[0]
+            _answers(_persistence(whole, params, 1000 + s), params, power, whole, 1000 + s,
+                     outliers)[0]
             for s in range(int(params.stability_seeds))
         ]
         seed_min, seed_max = np.min(runs, axis=0), np.max(runs, axis=0)
@@ -154,6 +172,9 @@ def measure_cloud(
                 "betti_certain": dec.betti_certain if dec else 0,
                 "betti_whole": dec.betti_whole if dec else -1,
                 "n_pieces_apart": dec.n_pieces_apart if dec else 0,
+                "outlier_ratio": float(params.outlier_ratio),
+                "n_trimmed": outliers.n_trimmed,
+                "betti_untrimmed": dec.betti_untrimmed if dec else -1,
                 "alpha": float(params.alpha),
                 "n_bars_tested": dec.n_bars_tested if dec else 0,
                 "p_threshold": dec.p_threshold if dec else math.nan,

@@ -21,6 +21,7 @@ import numpy as np
 
 from tda_nn._atomic import write_npz
 from tda_nn.analysis.measures import measure_cloud
+from tda_nn.analysis.trimming import OUTLIER_RATIO
 from tda_nn.errors import InputError, StoreError
 from tda_nn.homology.params import PersistenceParams
 from tda_nn.names import escape_key
@@ -72,6 +73,11 @@ class TopologyParams(PersistenceParams):
         Compute the TwoNN intrinsic dimension of each cloud.
     linear_probe : bool
         Compute the linear-probe accuracy of each whole cloud (needs labels).
+    outlier_ratio : float
+        Points whose outlier ratio (mean distance to their 10 nearest neighbours over the median
+        of that mean among the neighbours) is above this are trimmed and the cloud is measured
+        again; each ``beta_k`` (k >= 1) is the larger answer (:mod:`tda_nn.analysis.trimming`;
+        0: off).
     random_state : int
         Seed of the subsamples (landmarks, random row subsamples, companion rows).
     max_cloud_bytes : int
@@ -86,8 +92,18 @@ class TopologyParams(PersistenceParams):
     stability_seeds: int = 0
     intrinsic_dimension: bool = True
     linear_probe: bool = True
+    outlier_ratio: float = OUTLIER_RATIO
     random_state: int = 0
     max_cloud_bytes: int = MAX_CLOUD_BYTES
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        ratio = self.outlier_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (
+            ratio == 0 or 1 < ratio < float("inf")
+        ):
+            raise InputError(f"outlier_ratio must be 0 (off) or a number > 1, got {ratio!r}")
+        object.__setattr__(self, "outlier_ratio", float(ratio))
 
     def digest(self) -> str:
         """A short hash of the parameters; results computed under other parameters are not reused."""

@@ -64,6 +64,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stability", type=int, default=2,
                         help="landmark seeds besides the default whose answers are compared "
                         "(betti_seed_min/max; default 2; 0: off)")
+    parser.add_argument("--outlier-ratio", type=float, default=None,
+                        help="trim points whose mean distance to their 10 nearest neighbours is "
+                        "more than this times their neighbours' and measure again; beta_k is "
+                        "the larger answer (default 2; 0: off)")
     parser.add_argument("--coeff", type=int, default=2,
                         help="prime p: homology with coefficients in Z/pZ (default 2)")
     parser.add_argument("--scale", type=float, default=None, help="scale for --betti scale")
@@ -82,6 +86,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns TopologyParams
     """Build TopologyParams from parsed arguments, with one-line errors for bad values."""
+    from tda_nn.analysis.trimming import OUTLIER_RATIO
     from tda_nn.analysis.units import TopologyParams
 
     check_int(args.maxdim, "--maxdim", 0, MAX_HOMOLOGY_DIM)
@@ -94,6 +99,8 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
     if not 0 < args.alpha < 1:
         raise InputError(f"--alpha must be in (0, 1), got {args.alpha}")
     check_int(args.stability, "--stability", 0)
+    if args.outlier_ratio is not None and not (args.outlier_ratio == 0 or args.outlier_ratio > 1):
+        raise InputError(f"--outlier-ratio must be 0 (off) or > 1, got {args.outlier_ratio}")
     if not is_prime(args.coeff) or args.coeff > 255:
         raise InputError(f"--coeff must be a prime number below 256, got {args.coeff}")
     check_int(args.min_class_points, "--min-class-points", 2)
@@ -115,6 +122,7 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
         betti_scale=args.scale,
         alpha=args.alpha,
         stability_seeds=args.stability,
+        outlier_ratio=OUTLIER_RATIO if args.outlier_ratio is None else args.outlier_ratio,
         intrinsic_dimension=not args.no_intrinsic_dimension,
         linear_probe=not args.no_linear_probe,
         random_state=args.seed,

@@ -92,6 +92,11 @@ class DimDecision:
         (:mod:`tda_nn.analysis.pieces`); -1 when they were not.
     n_pieces_apart : int
         Pieces measured apart (0: the whole cloud was measured once).
+    n_trimmed : int
+        Outlying points trimmed before a second look (:mod:`tda_nn.analysis.trimming`); -1 when
+        the cloud was not checked.
+    betti_untrimmed : int
+        The answer before the trimmed cloud's second look; -1 when nothing was trimmed.
     """
 
     dim: int
@@ -110,6 +115,8 @@ class DimDecision:
     reasons: list[str] = field(default_factory=list)
     betti_whole: int = -1
     n_pieces_apart: int = 0
+    n_trimmed: int = -1
+    betti_untrimmed: int = -1
 
     def mark_unsure(self, reason: str) -> None:
         """Record a reason for doubt."""

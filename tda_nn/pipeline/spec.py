@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tda_nn.analysis.trimming import OUTLIER_RATIO
 from tda_nn.checks import dims_problem
 from tda_nn.errors import InputError
 from tda_nn.homology.backends import BACKENDS
@@ -40,6 +41,11 @@ def _accuracy(value: Any) -> str | None:
 
 #: Seeds are what torch and NumPy accept.
 MAX_SEED = 2**32 - 1
+
+
+def _outlier_ratio(value: Any) -> str | None:
+    return None if value == 0 or 1 < value < float("inf") else (
+        f"must be 0 (off) or a number > 1, got {value!r}")
 
 
 def _homology_dims(value: Any) -> str | None:
@@ -145,6 +151,7 @@ SCHEMA = Section(
                 "betti_scale": Field((float, None), check=positive),
                 "intrinsic_dimension": Field((bool,), default=True),
                 "linear_probe": Field((bool,), default=True),
+                "outlier_ratio": Field((float,), default=OUTLIER_RATIO, check=_outlier_ratio),
             }
         ),
         "execution": Section(
