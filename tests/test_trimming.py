@@ -49,6 +49,11 @@ def test_large_clouds_are_measured_against_a_seeded_sample(monkeypatch):
     ratios = outlier_ratios(X, random_state=7)
     np.testing.assert_allclose(ratios, _ratios_by_hand(X, ref), rtol=1e-10)
     assert set(range(590, 600)) <= set(find_outliers(X, 2.0, random_state=7).rows)
+    # no seed: the same sample on every call (seed 0), as the default landmarks
+    unseeded = [find_outliers(X[:, :1], 1.5, random_state=None).rows for _ in range(3)]
+    seed0 = find_outliers(X[:, :1], 1.5, random_state=0).rows
+    assert all(np.array_equal(rows, seed0) for rows in unseeded)
+    assert not np.array_equal(seed0, find_outliers(X[:, :1], 1.5, random_state=7).rows)
 
 
 def test_duplicates_are_not_outliers():

@@ -109,7 +109,7 @@ def outlier_ratios(cloud: np.ndarray, metric: str = "euclidean", random_state: i
 
 
 def find_outliers(cloud, threshold: float, metric: str = "euclidean",
-                  random_state: int = 0) -> Outliers:
+                  random_state: int | None = 0) -> Outliers:
     """The rows of ``cloud`` whose :func:`outlier_ratios` exceed ``threshold`` (0: off).
 
     Checked: in-memory clouds of at least ``OUTLIER_NEIGHBOURS + 2`` rows in the ``euclidean`` or
@@ -123,7 +123,8 @@ def find_outliers(cloud, threshold: float, metric: str = "euclidean",
         return Outliers(None, threshold, f"the {metric} metric is not checked for outliers")
     if len(cloud) < OUTLIER_NEIGHBOURS + 2:
         return Outliers(np.zeros(0, dtype=np.int64), threshold)
-    ratios = outlier_ratios(cloud, metric, random_state)
+    # None draws the same reference sample every time, as the default landmarks do
+    ratios = outlier_ratios(cloud, metric, 0 if random_state is None else random_state)
     return Outliers(np.flatnonzero(ratios > threshold), threshold)
 
 
