@@ -53,6 +53,7 @@ def test_large_clouds_are_measured_against_a_seeded_sample(monkeypatch):
     unseeded = [find_outliers(X[:, :1], 1.5, random_state=None).rows for _ in range(3)]
     seed0 = find_outliers(X[:, :1], 1.5, random_state=0).rows
     assert all(np.array_equal(rows, seed0) for rows in unseeded)
+    np.testing.assert_array_equal(outlier_ratios(X, random_state=None), outlier_ratios(X))
     assert not np.array_equal(seed0, find_outliers(X[:, :1], 1.5, random_state=7).rows)
 
 

@@ -69,7 +69,7 @@ class Outliers:
 NO_OUTLIERS = Outliers(rows=np.zeros(0, dtype=np.int64), threshold=0.0)
 
 
-def outlier_ratios(cloud: np.ndarray, metric: str = "euclidean", random_state: int = 0,
+def outlier_ratios(cloud: np.ndarray, metric: str = "euclidean", random_state: int | None = 0,
                    k: int = OUTLIER_NEIGHBOURS) -> np.ndarray:
     """The outlier ratio of every row of ``cloud`` ``(n_points, n_features)``.
 
@@ -88,8 +88,9 @@ def outlier_ratios(cloud: np.ndarray, metric: str = "euclidean", random_state: i
     if k < 1:
         return np.zeros(n)
     if n > TRIM_REFERENCE_POINTS:
-        ref = np.sort(np.random.default_rng(random_state).choice(n, TRIM_REFERENCE_POINTS,
-                                                                 replace=False))
+        # None draws the same reference sample every time (seed 0), as the default landmarks do
+        seed = 0 if random_state is None else random_state
+        ref = np.sort(np.random.default_rng(seed).choice(n, TRIM_REFERENCE_POINTS, replace=False))
     else:
         ref = np.arange(n)
     nn = NearestNeighbors(n_neighbors=k + 1, metric=_METRICS[metric], algorithm="brute")
@@ -123,8 +124,7 @@ def find_outliers(cloud, threshold: float, metric: str = "euclidean",
         return Outliers(None, threshold, f"the {metric} metric is not checked for outliers")
     if len(cloud) < OUTLIER_NEIGHBOURS + 2:
         return Outliers(np.zeros(0, dtype=np.int64), threshold)
-    # None draws the same reference sample every time, as the default landmarks do
-    ratios = outlier_ratios(cloud, metric, 0 if random_state is None else random_state)
+    ratios = outlier_ratios(cloud, metric, random_state)
     return Outliers(np.flatnonzero(ratios > threshold), threshold)
 
 
