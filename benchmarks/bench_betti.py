@@ -184,7 +184,7 @@ def _header(args, methods, n_clouds) -> list[str]:
     where = Path(importlib.util.find_spec("tda_nn").origin).resolve().parent
     head = git("rev-parse", "--short", "HEAD")
     if where == HERE.parent / "tda_nn":
-        dirty = git("status", "--porcelain", "--", "tda_nn")
+        dirty = git("status", "--porcelain", "--", str(HERE.parent / "tda_nn"))
         source = f"tda-nn commit {head}" + (" + uncommitted changes in tda_nn/" if dirty else "")
     else:
         source = f"tda-nn imported from {where} (this checkout is at {head})"

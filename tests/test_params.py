@@ -31,9 +31,10 @@ def test_defaults_normal_form_and_dict_round_trip():
 
 def test_topology_params_extend_it_with_an_unchanged_digest():
     # the digest is a function of the values (PersistenceParams changed nothing); outlier
-    # trimming (outlier_ratio, default 2) changed the answers, so it changed the digest too
-    # (was 90a3b92f2067b18b): units computed before it are recomputed, not reused
-    assert TopologyParams().digest() == "e0c5c9c6561f941b"
+    # trimming (outlier_ratio, default 2) and the denser look (denser_look, default True)
+    # changed the answers, so they changed the digest too (was 90a3b92f2067b18b, then
+    # e0c5c9c6561f941b): units computed before them are recomputed, not reused
+    assert TopologyParams().digest() == "7bcae2969a7c786a"
     assert isinstance(TopologyParams(), PersistenceParams)
     t = TopologyParams(coeff=3, betti_method="auto")
     assert TopologyParams.from_dict(t.as_dict()) == t
@@ -66,6 +67,9 @@ def test_spec_topology_section_builds_the_same_object():
     params = topology_params(spec)
     assert params == TopologyParams(homology_dimensions=(0, 1, 2), backend="ripser",
                                     n_landmarks=150)
+    off = validate_spec({"data": {"name": "digits"}, "model": {"type": "mlp"},
+                         "topology": {"denser_look": False}})
+    assert topology_params(off) == TopologyParams(denser_look=False) and params.denser_look
 
 
 def test_shared_checks():

@@ -78,6 +78,10 @@ class TopologyParams(PersistenceParams):
         of that mean among the neighbours) is above this are trimmed and the cloud is measured
         again; each ``beta_k`` (k >= 1) is the larger answer (:mod:`tda_nn.analysis.trimming`;
         0: off).
+    denser_look : bool
+        Where the top H1 bars of a landmark cloud stand apart from the rest, look again with
+        twice the landmarks and count them if they stand further apart and grew
+        (:mod:`tda_nn.analysis.denser_look`).
     random_state : int
         Seed of the subsamples (landmarks, random row subsamples, companion rows).
     max_cloud_bytes : int
@@ -93,6 +97,7 @@ class TopologyParams(PersistenceParams):
     intrinsic_dimension: bool = True
     linear_probe: bool = True
     outlier_ratio: float = OUTLIER_RATIO
+    denser_look: bool = True
     random_state: int = 0
     max_cloud_bytes: int = MAX_CLOUD_BYTES
 

@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="trim points whose mean distance to their 10 nearest neighbours is "
                         "more than this times their neighbours' and measure again; beta_k is "
                         "the larger answer (default 2; 0: off)")
+    parser.add_argument("--no-denser-look", action="store_true",
+                        help="skip the second look at H1 with twice the landmarks where the top "
+                        "bars stand apart from the rest")
     parser.add_argument("--coeff", type=int, default=2,
                         help="prime p: homology with coefficients in Z/pZ (default 2)")
     parser.add_argument("--scale", type=float, default=None, help="scale for --betti scale")
@@ -123,6 +126,7 @@ def params_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns Topolo
         alpha=args.alpha,
         stability_seeds=args.stability,
         outlier_ratio=OUTLIER_RATIO if args.outlier_ratio is None else args.outlier_ratio,
+        denser_look=not args.no_denser_look,
         intrinsic_dimension=not args.no_intrinsic_dimension,
         linear_probe=not args.no_linear_probe,
         random_state=args.seed,

@@ -97,6 +97,10 @@ class DimDecision:
         the cloud was not checked.
     betti_untrimmed : int
         The answer before the trimmed cloud's second look; -1 when nothing was trimmed.
+    n_landmarks_denser : int
+        Landmarks of the denser look at H1 (:mod:`tda_nn.analysis.denser_look`); 0: none.
+    betti_denser : int
+        H1 bars the denser look confirmed; -1 when there was no denser look.
     """
 
     dim: int
@@ -117,6 +121,8 @@ class DimDecision:
     n_pieces_apart: int = 0
     n_trimmed: int = -1
     betti_untrimmed: int = -1
+    n_landmarks_denser: int = 0
+    betti_denser: int = -1
 
     def mark_unsure(self, reason: str) -> None:
         """Record a reason for doubt."""

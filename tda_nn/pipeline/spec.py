@@ -152,6 +152,7 @@ SCHEMA = Section(
                 "intrinsic_dimension": Field((bool,), default=True),
                 "linear_probe": Field((bool,), default=True),
                 "outlier_ratio": Field((float,), default=OUTLIER_RATIO, check=_outlier_ratio),
+                "denser_look": Field((bool,), default=True),
             }
         ),
         "execution": Section(
