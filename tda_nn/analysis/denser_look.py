@@ -55,9 +55,11 @@ _METRICS = ("euclidean", "cosine")
 def sorted_ratios(bars: np.ndarray, power: float = 1.0) -> np.ndarray:
     """Death/birth ratios of the finite bars ``(n_bars, 2)`` born above 0, largest first, in
     distance units (``power=2``: the diagram is in squared distances)."""
-    bars = np.asarray(bars, dtype=np.float64).reshape(-1, 2)
-    keep = np.isfinite(bars[:, 1]) & (bars[:, 0] > 0)
-    ratios = (bars[keep, 1] / bars[keep, 0]) ** (1.0 / power)
+    from tda_nn.features.universal_null import persistence_ratios
+
+    ratios, _ = persistence_ratios(bars)  # its "testable" also drops ratio 1: not wanted here
+    births = np.asarray(bars, dtype=np.float64).reshape(-1, 2)[:, 0]
+    ratios = ratios[(births > 0) & np.isfinite(ratios)] ** (1.0 / power)
     return np.sort(ratios)[::-1]
 
 

@@ -32,15 +32,15 @@ def _persistence(cloud: np.ndarray, params: TopologyParams, random_state):
 
 
 def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=None,
-                   random_state=None, outliers=None, denser: bool = True) -> list:
+                   random_state=None, outliers=None) -> list:
     """The decisions behind ``betti.csv``: :func:`~tda_nn.features.decision.decide_betti`
     (``method="auto"``) with the job's level and correction; given the in-memory ``cloud`` the
     result was computed from (with ``random_state``), a cloud of two or more pieces has them
     measured apart (:func:`~tda_nn.analysis.pieces.refine_by_pieces`) and a cloud with outlying
     points is measured again without them
     (:func:`~tda_nn.analysis.trimming.refine_by_trimming`, ``params.outlier_ratio``); then,
-    with ``denser`` and ``params.denser_look``, H1 bars standing apart get a look with twice the
-    landmarks (:func:`~tda_nn.analysis.denser_look.refine_by_denser_look`, on the whole cloud);
+    with ``params.denser_look``, H1 bars standing apart get a look with twice the landmarks
+    (:func:`~tda_nn.analysis.denser_look.refine_by_denser_look`, on the whole cloud only);
     ``outliers``: the cloud's :func:`~tda_nn.analysis.trimming.find_outliers` when already
     found (they depend on the cloud only, not on the landmarks).
 
@@ -69,11 +69,12 @@ def auto_decisions(result, params: TopologyParams, power: float = 1.0, cloud=Non
 
     def measure_trimmed(keep: np.ndarray) -> list:
         part = cloud[keep]
-        return auto_decisions(_persistence(part, params, random_state), params, power, part,
-                              random_state, outliers=NO_OUTLIERS, denser=False)
+        part_params = dataclasses.replace(params, denser_look=False)  # the whole cloud's look
+        return auto_decisions(_persistence(part, params, random_state), part_params, power, part,
+                              random_state, outliers=NO_OUTLIERS)
 
     decisions = refine_by_trimming(len(cloud), decisions, outliers, measure_trimmed)
-    if not (denser and params.denser_look):
+    if not params.denser_look:
         return decisions
 
     def measure_denser(n_landmarks: int):
