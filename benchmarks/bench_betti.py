@@ -315,7 +315,7 @@ def report(rows: list[dict], methods: tuple[str, ...], label: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--split", choices=("validation", "calibration", "holdout", "test", "both"),
+    p.add_argument("--split", choices=(*betti_suite.SPLITS, "both"),
                    default="validation")
     p.add_argument("--methods", nargs="+", default=["table", "test", "rule", "significant"],
                    help="table: what betti.csv reports (tda-nn persistence --betti auto); "

@@ -19,7 +19,10 @@ array. ``build(split)`` returns ``(case, seed, cloud)`` for every case and every
   one set of clouds stays unseen until the design is frozen;
 - ``"test"``: seeds ``TEST_SEEDS = (300, 301, 302)``: added when the holdout split had been scored
   and its failures studied (2026-12-03), for the next design change to be scored on clouds no
-  one has looked at.
+  one has looked at;
+- ``"fresh"``: seeds ``FRESH_SEEDS = (400, 401, 402)``: added 2026-12-04, when the test split had
+  been scored three times (once after each of three designs), so that the next design is scored
+  once on clouds no design has been judged on.
 
 The splits are disjoint by construction: every random draw of ``make(seed)`` comes from
 ``numpy.random.default_rng([seed, crc32(case.name)])`` (tadasets' own ``seed=`` arguments and the
@@ -30,7 +33,8 @@ Python and, with GUDHI 3.13, does not start from one state in every process eith
 run in a fresh interpreter after a seeded number of draws; the clouds changed from run to run).
 Their clouds for every seed of the four splits were therefore drawn once (by that same
 procedure) and are read from ``data/betti_suite_gudhi.npz`` (``GUDHI_CLOUDS``); a new seed
-needs ``python benchmarks/betti_suite.py --make-gudhi-clouds`` (which draws all of them anew).
+needs ``python benchmarks/betti_suite.py --make-gudhi-clouds``, which keeps every stored cloud
+and draws only the missing ones.
 
 Truths are tuples ``(beta_0, beta_1, beta_2)`` of the underlying space, with Z/2 coefficients
 (tda-nn's default ``coeff=2``: the Klein bottle is ``(1, 2, 1)``, RP^2 is ``(1, 1, 1)``); ``None``
@@ -64,6 +68,8 @@ __all__ = [
     "VALIDATION_SEEDS",
     "HOLDOUT_SEEDS",
     "TEST_SEEDS",
+    "FRESH_SEEDS",
+    "SPLITS",
     "Case",
     "add_duplicates",
     "add_outliers",
@@ -79,6 +85,8 @@ CALIBRATION_SEEDS = (0, 1)
 VALIDATION_SEEDS = (100, 101, 102)
 HOLDOUT_SEEDS = (200, 201, 202)
 TEST_SEEDS = (300, 301, 302)
+FRESH_SEEDS = (400, 401, 402)
+SPLITS = ("calibration", "validation", "holdout", "test", "fresh")
 CATEGORIES = (
     "blob", "manifold", "ambient", "outliers", "duplicates", "density", "anisotropy",
     "two_scales", "wide_noisy",
@@ -657,8 +665,8 @@ del _fn
 
 # ----------------------------------------------------------------------------- splits
 def split_seeds(split: str) -> tuple[int, ...]:
-    """Seeds of ``"calibration"`` (0, 1), ``"validation"`` (100-102), ``"holdout"`` (200-202) or
-    ``"test"`` (300-302)."""
+    """Seeds of ``"calibration"`` (0, 1), ``"validation"`` (100-102), ``"holdout"`` (200-202),
+    ``"test"`` (300-302) or ``"fresh"`` (400-402)."""
     if split == "calibration":
         return CALIBRATION_SEEDS
     if split == "validation":
@@ -667,8 +675,9 @@ def split_seeds(split: str) -> tuple[int, ...]:
         return HOLDOUT_SEEDS
     if split == "test":
         return TEST_SEEDS
-    raise ValueError(
-        f"split must be 'calibration', 'validation', 'holdout' or 'test', got {split!r}")
+    if split == "fresh":
+        return FRESH_SEEDS
+    raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
 
 
 def case_by_name(name: str) -> Case:
@@ -686,16 +695,18 @@ def build(split: str) -> list[tuple[Case, int, np.ndarray]]:
 
 
 def _make_gudhi_clouds() -> None:
-    """Draw every GUDHI compiled-generator cloud of every split and write :data:`GUDHI_CLOUDS`."""
+    """Draw the GUDHI compiled-generator clouds of every split that :data:`GUDHI_CLOUDS` lacks
+    and write it again; stored clouds are kept (a redraw would change splits already scored)."""
     global _MAKING
-    _MAKING = {}
+    _MAKING = dict(_stored_gudhi()) if GUDHI_CLOUDS.exists() else {}
+    before = len(_MAKING)
     try:
-        for split in ("calibration", "validation", "holdout", "test"):
+        for split in SPLITS:
             for case in CASES:  # only the cases built with _gudhi store anything
                 for seed in split_seeds(split):
                     case.make(seed)
         np.savez_compressed(GUDHI_CLOUDS, **_MAKING)
-        print(f"wrote {len(_MAKING)} clouds to {GUDHI_CLOUDS}")
+        print(f"wrote {len(_MAKING)} clouds ({len(_MAKING) - before} new) to {GUDHI_CLOUDS}")
     finally:
         _MAKING = None
 

@@ -21,9 +21,11 @@ def test_splits_are_disjoint_and_fixed():
     val = betti_suite.split_seeds("validation")
     hold = betti_suite.split_seeds("holdout")
     test = betti_suite.split_seeds("test")
+    fresh = betti_suite.split_seeds("fresh")
     assert cal == (0, 1) and val == (100, 101, 102)
-    assert hold == (200, 201, 202) and test == (300, 301, 302)
-    splits = [set(cal), set(val), set(hold), set(test)]
+    assert hold == (200, 201, 202) and test == (300, 301, 302) and fresh == (400, 401, 402)
+    splits = [set(betti_suite.split_seeds(s)) for s in betti_suite.SPLITS]
+    assert len(splits) == 5
     assert sum(len(s) for s in splits) == len(set().union(*splits))
     with pytest.raises(ValueError):
         betti_suite.split_seeds("final")
